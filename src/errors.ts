@@ -1,0 +1,132 @@
+/**
+ * Every error opslog raises is an OpslogError with a stable `code`. Codes are documented in
+ * docs/ERRORS.md and are never renamed; messages may improve over time.
+ */
+export type ErrorCode =
+  | "OPSLOG_NOT_OPEN"
+  | "OPSLOG_CLOSED"
+  | "OPSLOG_READ_ONLY"
+  | "OPSLOG_LOCKED"
+  | "OPSLOG_NOT_FOUND"
+  | "OPSLOG_INVALID_ID"
+  | "OPSLOG_INVALID_VALUE"
+  | "OPSLOG_INVALID_ARGUMENT"
+  | "OPSLOG_CORRUPTION"
+  | "OPSLOG_IO"
+  | "OPSLOG_CONFLICT"
+  | "OPSLOG_VERSION";
+
+export class OpslogError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class NotOpenError extends OpslogError {
+  constructor(message = "the store is not open: call and await store.open(dir) first") {
+    super("OPSLOG_NOT_OPEN", message);
+  }
+}
+
+export class ClosedError extends OpslogError {
+  constructor(message = "the store is closed: open a new Store to use the directory again") {
+    super("OPSLOG_CLOSED", message);
+  }
+}
+
+export class ReadOnlyError extends OpslogError {
+  constructor(operation: string) {
+    super("OPSLOG_READ_ONLY", `${operation}() is not allowed: the store was opened readOnly`);
+  }
+}
+
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+}
+
+export class LockedError extends OpslogError {
+  readonly holder: LockHolder | undefined;
+
+  constructor(dir: string, holder: LockHolder | undefined) {
+    const who = holder
+      ? `process ${holder.pid} on ${holder.hostname} (since ${holder.startedAt})`
+      : "another Store in this process";
+    super("OPSLOG_LOCKED", `${dir} is locked by ${who}; open it with { readOnly: true } to read`);
+    this.holder = holder;
+  }
+}
+
+export class NotFoundError extends OpslogError {
+  constructor(message: string) {
+    super("OPSLOG_NOT_FOUND", message);
+  }
+}
+
+export class InvalidIdError extends OpslogError {
+  constructor(message: string) {
+    super("OPSLOG_INVALID_ID", message);
+  }
+}
+
+export class InvalidValueError extends OpslogError {
+  readonly path: string;
+
+  constructor(path: string, message: string) {
+    super("OPSLOG_INVALID_VALUE", `${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+export class InvalidArgumentError extends OpslogError {
+  constructor(message: string) {
+    super("OPSLOG_INVALID_ARGUMENT", message);
+  }
+}
+
+export class CorruptionError extends OpslogError {
+  readonly file: string;
+  readonly offset: number;
+
+  constructor(file: string, offset: number, reason: string) {
+    super(
+      "OPSLOG_CORRUPTION",
+      `${file} is corrupt at byte ${offset}: ${reason}. ` +
+        `Run \`opslog verify\` to see all damage, or open with { repair: true } to keep the ` +
+        `valid prefix and move the rest to quarantine/.`,
+    );
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+export class IoError extends OpslogError {
+  constructor(message: string, cause?: unknown) {
+    super("OPSLOG_IO", message, { cause });
+  }
+}
+
+export class ConflictError extends OpslogError {
+  constructor(message: string) {
+    super("OPSLOG_CONFLICT", message);
+  }
+}
+
+export class VersionError extends OpslogError {
+  constructor(message: string) {
+    super("OPSLOG_VERSION", message);
+  }
+}
+
+/** Wraps an unknown failure from the file system into an IoError, keeping OpslogErrors. */
+export function toIoError(action: string, error: unknown): OpslogError {
+  if (error instanceof OpslogError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new IoError(`${action} failed${code ? ` (${code})` : ""}: ${detail}`, error);
+}

@@ -1,0 +1,4 @@
+export * from "./errors.js";
+export type * from "./types.js";
+export type { FileSystem, FileStat, OpenFlags } from "./storage/fs/file-system.js";
+export { NodeFileSystem } from "./storage/fs/node-file-system.js";

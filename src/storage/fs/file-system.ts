@@ -1,0 +1,35 @@
+/**
+ * The file-system interface the filesystem storage works through. It is the synchronous subset
+ * of node:fs that opslog needs, so that a simulated, fault-injecting file system can stand in
+ * for the real one in tests (tests/simulation). Paths are absolute or relative to the process.
+ *
+ * Durability rules the simulation models: bytes written are durable only after `fdatasync` or
+ * `fsync` of their file; a created, renamed or deleted name is durable only after `fsync` of
+ * the directory holding it (opened with `openDirectory`).
+ */
+export type OpenFlags = "r" | "r+" | "w" | "wx" | "a" | "ax";
+
+export interface FileStat {
+  size: number;
+  isDirectory: boolean;
+}
+
+export interface FileSystem {
+  open(path: string, flags: OpenFlags): number;
+  /** Opens a directory so that `fsync` on the descriptor makes name changes in it durable. */
+  openDirectory(path: string): number;
+  close(fd: number): void;
+  /** Writes all of `buffer` at `position` (or at the end for append descriptors). */
+  write(fd: number, buffer: Uint8Array, position: number | null): void;
+  /** Reads up to `length` bytes at `position` into `buffer`; returns the count read. */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fdatasync(fd: number): void;
+  fsync(fd: number): void;
+  ftruncate(fd: number, length: number): void;
+  fstat(fd: number): FileStat;
+  stat(path: string): FileStat | undefined;
+  rename(from: string, to: string): void;
+  unlink(path: string): void;
+  mkdir(path: string): void;
+  readdir(path: string): string[];
+}

@@ -1,0 +1,67 @@
+import fs from "node:fs";
+import type { FileStat, FileSystem, OpenFlags } from "./file-system.js";
+
+/** The real file system: a thin layer over node:fs's synchronous calls. */
+export class NodeFileSystem implements FileSystem {
+  open(path: string, flags: OpenFlags): number {
+    return fs.openSync(path, flags);
+  }
+
+  openDirectory(path: string): number {
+    return fs.openSync(path, "r");
+  }
+
+  close(fd: number): void {
+    fs.closeSync(fd);
+  }
+
+  write(fd: number, buffer: Uint8Array, position: number | null): void {
+    let written = 0;
+    while (written < buffer.length) {
+      const at = position === null ? null : position + written;
+      written += fs.writeSync(fd, buffer, written, buffer.length - written, at);
+    }
+  }
+
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    return fs.readSync(fd, buffer, offset, length, position);
+  }
+
+  fdatasync(fd: number): void {
+    fs.fdatasyncSync(fd);
+  }
+
+  fsync(fd: number): void {
+    fs.fsyncSync(fd);
+  }
+
+  ftruncate(fd: number, length: number): void {
+    fs.ftruncateSync(fd, length);
+  }
+
+  fstat(fd: number): FileStat {
+    const s = fs.fstatSync(fd);
+    return { size: s.size, isDirectory: s.isDirectory() };
+  }
+
+  stat(path: string): FileStat | undefined {
+    const s = fs.statSync(path, { throwIfNoEntry: false });
+    return s ? { size: s.size, isDirectory: s.isDirectory() } : undefined;
+  }
+
+  rename(from: string, to: string): void {
+    fs.renameSync(from, to);
+  }
+
+  unlink(path: string): void {
+    fs.unlinkSync(path);
+  }
+
+  mkdir(path: string): void {
+    fs.mkdirSync(path, { recursive: true });
+  }
+
+  readdir(path: string): string[] {
+    return fs.readdirSync(path);
+  }
+}

@@ -1,0 +1,79 @@
+import type { FileSystem } from "./storage/fs/file-system.js";
+
+/** A JSON object of metadata kept with an operation: who made it and why. */
+export type OperationMeta = Record<string, unknown>;
+
+/** One logged operation, as returned by getHistory(), getOps() and ops(). */
+export interface Operation<T = unknown> {
+  /** Sequence number: a positive integer, one more than the operation before it. */
+  seq: number;
+  /** ISO 8601 UTC with microsecond precision, strictly increasing within a store. */
+  ts: string;
+  op: "set" | "delete";
+  id: string;
+  /** The new value, for sets. */
+  data?: T;
+  /** The value before this operation, or null when the record did not exist. */
+  prev: T | null;
+  /** Present on every operation of a multi-operation batch: the seq of its first operation. */
+  batch?: number;
+  meta?: OperationMeta;
+  /** Set on a compensating operation appended by undo(): the seq it reverts. */
+  undo?: number;
+  /** Set on an operation appended by redo(): the seq it re-applies. */
+  redo?: number;
+  /** Set on the deletes that archive() appends: the archive segment the record moved to. */
+  archive?: string;
+}
+
+export type WriteMode = "immediate" | "group" | "async";
+
+export interface StoreOptions<T = unknown> {
+  /**
+   * Checkpoint (write a snapshot, seal the log segment) after this many operations.
+   * Default: adaptive, a checkpoint when the log since the last snapshot outgrows the snapshot
+   * (and at least 4 MiB), which keeps the total checkpoint work linear in the data written.
+   * 0 or Infinity turns automatic checkpoints off.
+   */
+  checkpointThreshold?: number;
+  /** Checkpoint when the store is closed. Default true. */
+  checkpointOnClose?: boolean;
+  /** Schema version of the records. Default 1. */
+  version?: number;
+  /** Upgrades a stored record written under an older `version`. */
+  migrate?: (record: unknown, fromVersion: number) => T;
+  /** Open for reading only: no lock is taken, mutations throw OPSLOG_READ_ONLY. */
+  readOnly?: boolean;
+  /** Keep the longest valid prefix of damaged files and move the rest to quarantine/. */
+  repair?: boolean;
+  /** Durability of acknowledged writes; default "immediate". */
+  writeMode?: WriteMode;
+  /** Longest wait to gather a group ("group") or to make writes durable ("async"). Default 5. */
+  groupCommitMs?: number;
+  /** Injected file system, for tests. Default: node:fs. */
+  fileSystem?: FileSystem;
+  /** Injected clock returning epoch microseconds, for tests. Default: Date.now() * 1000. */
+  clock?: () => number;
+}
+
+export interface OperationOptions {
+  meta?: OperationMeta;
+}
+
+export interface RepairReport {
+  /** Files whose damaged tail was moved aside. */
+  quarantined: { file: string; offset: number; bytes: number; quarantineFile: string }[];
+}
+
+export interface StoreStats {
+  activeRecords: number;
+  /** Operations not yet checkpointed. */
+  opsCount: number;
+  archiveSegments: number;
+  archivedRecords: number;
+  /** Sequence number of the last operation (0 for an empty store). */
+  seq: number;
+  formatVersion: number;
+  /** What open({ repair: true }) did; undefined when it was not asked or found nothing. */
+  repair?: RepairReport;
+}
