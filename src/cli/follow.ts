@@ -1,0 +1,78 @@
+/**
+ * `log --follow`: print operations another process writes, as it writes them.
+ *
+ * STOPGAP until a readOnly store follows its writer live (store.watch() / ops() of SPEC §3,
+ * change feed): poll the directory every 200 ms and, when its files changed, reopen it
+ * read-only and print the operations after the last one printed. Replacing the body of
+ * followOps with a `for await` over the live iterator is the whole switch.
+ */
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Point } from "./args.js";
+import { parseIsoMicros, type Operation } from "./engine.js";
+import { isAfter, listOps, matches } from "./history.js";
+import { withReadStore } from "./open-store.js";
+
+export const followPollMs = 200;
+
+export interface FollowQuery {
+  id?: string;
+  until?: Point;
+}
+
+/** Sizes and times of the files a writer changes; equal fingerprints mean nothing new. */
+async function fingerprint(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const name of ["manifest.json", "ops"]) {
+    try {
+      const info = await stat(path.join(dir, name));
+      parts.push(`${name}:${info.size}:${info.mtimeMs}`);
+    } catch {
+      parts.push(`${name}:-`);
+    }
+  }
+  const files = await readdir(path.join(dir, "ops")).catch(() => [] as string[]);
+  for (const file of files.sort()) {
+    const info = await stat(path.join(dir, "ops", file)).catch(() => undefined);
+    parts.push(`${file}:${info?.size ?? "-"}:${info?.mtimeMs ?? "-"}`);
+  }
+  return parts.join("|");
+}
+
+function clockPassed(until: Point | undefined): boolean {
+  if (typeof until !== "string") return false;
+  return Date.now() * 1000 > (parseIsoMicros(until) ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Calls `print` for each operation after `afterSeq` matching `query`, oldest first, until
+ * `signal` aborts or an operation after `query.until` appears.
+ */
+export async function followOps(
+  dir: string,
+  query: FollowQuery,
+  afterSeq: number,
+  print: (op: Operation) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  let seen = "";
+  let lastSeq = afterSeq;
+  while (!signal.aborted) {
+    const current = await fingerprint(dir);
+    if (current !== seen) {
+      seen = current;
+      const done = await withReadStore(dir, async (store) => {
+        for await (const op of listOps(store, { since: lastSeq })) {
+          if (query.until !== undefined && isAfter(op, query.until)) return true;
+          if (matches(op, { ...query, since: lastSeq })) await print(op);
+        }
+        lastSeq = Math.max(lastSeq, store.stats().seq);
+        return false;
+      });
+      if (done) return;
+    }
+    if (clockPassed(query.until)) return;
+    await sleep(followPollMs, undefined, { signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,53 @@
+import { stat } from "node:fs/promises";
+import { Store, type AnyStore } from "./engine.js";
+import { CliError, exitCodes } from "./errors.js";
+
+/** Fails with exit code 3 unless `dir` is an existing directory: a typo must not create a store. */
+export async function requireStoreDirectory(dir: string): Promise<void> {
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw new CliError("OPSLOG_NOT_FOUND", `no store directory at ${dir}`, exitCodes.notFound);
+  }
+}
+
+/**
+ * Opens a store for reading: no lock is taken, so this works while another process writes.
+ * The callback's result is returned after the store is closed, whatever happens.
+ */
+export async function withReadStore<R>(dir: string, use: (store: AnyStore) => Promise<R>): Promise<R> {
+  await requireStoreDirectory(dir);
+  const store: AnyStore = new Store();
+  await store.open(dir, { readOnly: true });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export interface WriteOpenOptions {
+  /** Create the directory when it is missing (import); otherwise a missing one is exit 3. */
+  create?: boolean;
+  repair?: boolean;
+}
+
+/** Opens a store as its single writer; a held lock fails with OPSLOG_LOCKED (exit 4). */
+export async function withWriteStore<R>(
+  dir: string,
+  options: WriteOpenOptions,
+  use: (store: AnyStore) => Promise<R>,
+): Promise<R> {
+  if (!options.create) await requireStoreDirectory(dir);
+  const store: AnyStore = new Store();
+  await store.open(dir, { repair: options.repair ?? false });
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,102 @@
+import type { Engine } from "./engine.js";
+
+/** Log bytes since the last snapshot below which the adaptive policy never checkpoints. */
+export const adaptiveLogBytesMin = 4 * 1024 * 1024;
+
+/**
+ * When to checkpoint: after `threshold` operations (the original option), or "adaptive": when
+ * the log written since the last snapshot outgrows the snapshot, so that the total bytes all
+ * checkpoints write stay proportional to the data written (never quadratic). "off" never does.
+ */
+export type CheckpointPolicy = { kind: "ops"; threshold: number } | { kind: "adaptive" } | { kind: "off" };
+
+/**
+ * Runs checkpoints in the background: seal the active log segment once everything before it is
+ * durable, stream a snapshot of the state at that seq (the records are frozen, so a shallow copy
+ * of the map is a consistent picture while writers go on), then commit the manifest.
+ */
+export class Checkpointer {
+  private snapshotSeq = 0;
+  private opsSince = 0;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private force = false;
+  /** The last automatic checkpoint's failure; reported by the next explicit compact(). */
+  lastError: unknown;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly policy: CheckpointPolicy,
+    private readonly readOnly: boolean,
+  ) {}
+
+  get opsSinceCheckpoint(): number {
+    return this.opsSince;
+  }
+
+  startedAt(snapshotSeq: number, opsSince: number): void {
+    this.snapshotSeq = snapshotSeq;
+    this.opsSince = opsSince;
+  }
+
+  afterEnqueue(count: number): void {
+    this.opsSince += count;
+    if (this.policy.kind === "ops" && this.opsSince >= this.policy.threshold) this.request();
+  }
+
+  afterCommit(): void {
+    if (this.policy.kind !== "adaptive" || this.running) return;
+    const sizes = this.engine.storage.sizes();
+    if (sizes.logBytesSinceSnapshot >= Math.max(adaptiveLogBytesMin, sizes.snapshotBytes)) {
+      this.request();
+    }
+  }
+
+  /** Starts a checkpoint in the background (or another after the running one). */
+  request(force = false): void {
+    if (this.readOnly) return;
+    this.force ||= force;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => (this.running = undefined));
+    this.running.catch(() => undefined);
+  }
+
+  /** A checkpoint of everything written before this call (compact()). */
+  async checkpoint(): Promise<void> {
+    await this.idle();
+    this.lastError = undefined;
+    await this.runOnce(true);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.runOnce(this.force);
+        this.force = false;
+      } catch (error) {
+        this.lastError = error;
+        return;
+      }
+    } while (this.again);
+  }
+
+  private async runOnce(force: boolean): Promise<void> {
+    const engine = this.engine;
+    const seq = engine.lastSeq;
+    if (seq === this.snapshotSeq && !force) return;
+    const copy = new Map(engine.state);
+    await engine.queue.roll(seq + 1);
+    await engine.storage.writeSnapshot(seq, engine.schemaVersion, copy);
+    engine.history.forgetThrough(seq);
+    this.snapshotSeq = seq;
+    this.opsSince = engine.lastSeq - seq;
+  }
+}

@@ -1,0 +1,175 @@
+import type { Operation, WriteMode } from "../types.js";
+import { assert } from "../util/assert.js";
+import type { Storage } from "../storage/port.js";
+
+/** Operations gathered into one group before a write is forced, in "group" and "async" modes. */
+export const groupOpsMax = 8192;
+
+interface Item {
+  ops: readonly Operation[];
+  batchSize: number | undefined;
+  /** A roll of the log segment after every earlier item: `ops` is empty. */
+  rollTo?: number;
+  /** The item may not be written before this settles (archive files first, then deletes). */
+  gate?: { done: boolean; error?: unknown };
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Serialises mutations into the log in call order and group-commits them: everything that
+ * arrives while the previous write and sync run goes out in one write and one sync
+ * (SPEC §2.1). In "async" mode promises resolve at once and durability follows within
+ * `groupCommitMs`; a failure then poisons the queue.
+ */
+export class CommitQueue {
+  private items: Item[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private failure: unknown;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly mode: WriteMode,
+    private readonly groupCommitMs: number,
+    /** Called with the seq of the first operation that did not become durable. */
+    private readonly onFailure: (fromSeq: number, error: unknown) => void,
+    private readonly onCommitted: () => void,
+  ) {}
+
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  get pending(): number {
+    return this.items.length;
+  }
+
+  enqueue(ops: readonly Operation[], batchSize: number | undefined, gate?: Promise<unknown>): Promise<void> {
+    assert(ops.length > 0, "enqueue of no operations");
+    const promise = this.push({ ops, batchSize }, gate);
+    if (this.mode !== "async") return promise;
+    promise.catch(() => undefined); // Reported through `failed` and the next call instead.
+    return Promise.resolve();
+  }
+
+  /** Seals the active segment once every operation enqueued so far is durable. */
+  roll(nextSeq: number): Promise<void> {
+    return this.push({ ops: [], batchSize: undefined, rollTo: nextSeq });
+  }
+
+  /** Resolves when everything enqueued so far is durable (rejects if that failed). */
+  flush(): Promise<void> {
+    if (this.items.length === 0) return Promise.resolve();
+    const last = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.schedule(true);
+    return last.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+    });
+  }
+
+  private push(fields: Omit<Item, "resolve" | "reject">, gate?: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const item: Item = { ...fields, resolve, reject };
+      if (gate) {
+        const state: { done: boolean; error?: unknown } = { done: false };
+        item.gate = state;
+        gate.then(
+          () => (state.done = true),
+          (error: unknown) => Object.assign(state, { done: true, error }),
+        ).finally(() => this.schedule(true));
+      }
+      this.items.push(item);
+      this.schedule(this.items.length >= groupOpsMax);
+    });
+  }
+
+  private schedule(now: boolean): void {
+    if (this.timer !== undefined && !now) return;
+    if (this.timer !== undefined) this.cancelTimer();
+    if (now || this.mode === "immediate") {
+      this.timer = setImmediate(() => this.run());
+    } else {
+      this.timer = setTimeout(() => this.run(), this.groupCommitMs);
+    }
+  }
+
+  private cancelTimer(): void {
+    clearImmediate(this.timer as NodeJS.Immediate);
+    clearTimeout(this.timer as NodeJS.Timeout);
+    this.timer = undefined;
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    while (this.items.length > 0) {
+      const gate = this.items[0]!.gate;
+      if (gate && !gate.done) return; // Scheduled again when the gate settles.
+      if (gate?.error !== undefined) return this.fail(gate.error);
+      const head = this.items[0]!;
+      if (head.rollTo !== undefined) {
+        if (!this.rollNow(head)) return;
+        continue;
+      }
+      if (!this.writeGroup()) return;
+    }
+    this.onCommitted();
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Writes and syncs the leading items up to a roll or a gate; false after a failure. */
+  private writeGroup(): boolean {
+    let end = 0;
+    while (end < this.items.length) {
+      const item = this.items[end]!;
+      if (item.rollTo !== undefined || (end > 0 && item.gate)) break;
+      end++;
+    }
+    const group = this.items.slice(0, end);
+    const ops = group.flatMap((item) => item.ops);
+    const sizes = new Map<number, number>();
+    for (const item of group) {
+      if (item.batchSize !== undefined) sizes.set(item.ops[0]!.seq, item.batchSize);
+    }
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      this.storage.append(ops, sizes);
+      this.storage.sync();
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    this.items.splice(0, end);
+    for (const item of group) item.resolve();
+    return true;
+  }
+
+  private rollNow(item: Item): boolean {
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      this.storage.roll(item.rollTo as number);
+    } catch (error) {
+      this.items.shift();
+      item.reject(error);
+      return true; // A failed roll leaves the old segment active; writes go on there.
+    }
+    this.items.shift();
+    item.resolve();
+    return true;
+  }
+
+  /** Nothing from the first pending item on became durable: undo it in memory, reject all. */
+  private fail(error: unknown): void {
+    const failed = this.items;
+    this.items = [];
+    const first = failed.find((item) => item.ops.length > 0);
+    if (this.mode === "async" && this.failure === undefined) this.failure = error;
+    if (first) this.onFailure(first.ops[0]!.seq, error);
+    for (const item of failed) item.reject(error);
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

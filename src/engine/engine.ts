@@ -1,0 +1,143 @@
+import { IoError, ClosedError } from "../errors.js";
+import { History } from "../model/history.js";
+import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
+import type { Storage } from "../storage/port.js";
+import type { Operation, RepairReport, WriteMode } from "../types.js";
+import { assert } from "../util/assert.js";
+import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../util/time.js";
+import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
+import { CommitQueue } from "./commit-queue.js";
+import { rebuildState, type MigrationOptions } from "./recovery.js";
+
+export interface EngineOptions extends MigrationOptions {
+  writeMode: WriteMode;
+  groupCommitMs: number;
+  clock: Clock;
+  readOnly: boolean;
+  policy: CheckpointPolicy;
+}
+
+/**
+ * The write path: turns changes into operations (seq, ts, prev), applies them to the state at
+ * once (so later calls see them), and hands them to the commit queue; reverts them in memory
+ * when they cannot be made durable.
+ */
+export class Engine {
+  readonly state: State;
+  readonly history = new History();
+  readonly queue: CommitQueue;
+  readonly checkpointer: Checkpointer;
+  readonly repair: RepairReport | undefined;
+  schemaVersion: number;
+  private seq: number;
+  private readonly clock: MonotonicClock;
+  private closed = false;
+
+  constructor(
+    readonly storage: Storage,
+    private readonly options: EngineOptions,
+  ) {
+    const loaded = storage.load();
+    let recovered;
+    try {
+      recovered = rebuildState(loaded, options);
+    } catch (error) {
+      storage.close();
+      throw error;
+    }
+    this.state = recovered.state;
+    this.history.rebuild(recovered.ops);
+    this.seq = recovered.lastSeq;
+    this.repair = loaded.repair;
+    this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
+    this.clock = new MonotonicClock(options.clock);
+    if (recovered.lastTs) this.clock.observe(parseIsoMicros(recovered.lastTs) ?? 0);
+    this.queue = new CommitQueue(
+      storage,
+      options.writeMode,
+      options.groupCommitMs,
+      (fromSeq) => this.revertFrom(fromSeq),
+      () => this.checkpointer.afterCommit(),
+    );
+    this.checkpointer = new Checkpointer(this, options.policy, options.readOnly);
+    this.checkpointer.startedAt(loaded.snapshotSeq, recovered.ops.length);
+    const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
+    if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Turns changes into operations and applies them; returns them for the caller to commit. */
+  apply(changes: readonly Change[], meta: Record<string, unknown> | undefined): Operation[] {
+    assert(changes.length > 0, "apply of no changes");
+    const batch = changes.length > 1 ? this.seq + 1 : undefined;
+    const ops: Operation[] = [];
+    for (const change of changes) ops.push(this.applyOne(change, batch, meta));
+    return ops;
+  }
+
+  /** Applies one change now (inside a batch callback); `batch` is the batch's first seq. */
+  applyOne(change: Change, batch: number | undefined, meta: Record<string, unknown> | undefined): Operation {
+    const prev = this.state.get(change.id);
+    const op: Operation = {
+      seq: ++this.seq,
+      ts: formatMicros(this.clock.next()),
+      op: change.op,
+      id: change.id,
+      prev: prev === undefined ? null : prev,
+    };
+    if (change.op === "set") op.data = change.data;
+    if (batch !== undefined) op.batch = batch;
+    const merged = change.meta ?? meta;
+    if (merged !== undefined) op.meta = change.meta && meta ? { ...meta, ...change.meta } : merged;
+    if (change.undo !== undefined) op.undo = change.undo;
+    if (change.redo !== undefined) op.redo = change.redo;
+    if (change.archive !== undefined) op.archive = change.archive;
+    applyOperation(this.state, Object.freeze(op));
+    return op;
+  }
+
+  /** Reverts operations applied by applyOne that will not be committed (a failed batch). */
+  discard(ops: readonly Operation[]): void {
+    for (let i = ops.length - 1; i >= 0; i--) revertOperation(this.state, ops[i]!);
+    if (ops.length > 0) this.seq = ops[0]!.seq - 1;
+  }
+
+  /** Records applied operations in history and queues them for the log. */
+  commit(ops: Operation[], gate?: Promise<unknown>): Promise<void> {
+    if (ops.length > 1) {
+      for (const op of ops) assert(op.batch === ops[0]!.seq, "a batch shares its marker");
+    }
+    this.history.add(ops);
+    const done = this.queue.enqueue(ops, ops.length > 1 ? ops.length : undefined, gate);
+    this.checkpointer.afterEnqueue(ops.length);
+    return done;
+  }
+
+  /** Throws when writes can no longer be accepted. */
+  checkWritable(): void {
+    if (this.closed) throw new ClosedError();
+    const failure = this.queue.failed;
+    if (failure !== undefined) {
+      throw new IoError("an earlier asynchronous write failed; reopen the store to continue", failure);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.flush().catch(() => undefined);
+    await this.checkpointer.idle();
+    this.storage.close();
+  }
+
+  private revertFrom(fromSeq: number): void {
+    const ops = this.history.ops;
+    for (let i = ops.length - 1; i >= 0 && ops[i]!.seq >= fromSeq; i--) {
+      revertOperation(this.state, ops[i]!);
+    }
+    this.history.truncateAfter(fromSeq - 1);
+    this.seq = fromSeq - 1;
+  }
+}

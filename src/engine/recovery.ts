@@ -1,0 +1,50 @@
+import type { LoadedStore } from "../storage/port.js";
+import type { Operation } from "../types.js";
+import { freezeParsed, toStoredValue } from "../model/value.js";
+import { applyOperation, type State } from "../model/operation.js";
+
+export interface MigrationOptions {
+  version: number;
+  migrate: ((record: unknown, fromVersion: number) => unknown) | undefined;
+}
+
+export interface RecoveredState {
+  state: State;
+  ops: Operation[];
+  lastSeq: number;
+  lastTs: string | undefined;
+  /** Records were migrated: the caller checkpoints so the new version is persisted. */
+  migrated: boolean;
+}
+
+/**
+ * Builds the in-memory state from what storage loaded: snapshot records, then the log replayed
+ * over them, migrating records written under an older schema version (SPEC §1 `migrate`).
+ */
+export function rebuildState(loaded: LoadedStore, options: MigrationOptions): RecoveredState {
+  const from = loaded.schemaVersion;
+  const migrate = options.migrate && from < options.version ? options.migrate : undefined;
+  const upgrade = (value: unknown): unknown =>
+    migrate && value !== null && value !== undefined
+      ? toStoredValue(migrate(value, from), "migrate(record)")
+      : freezeParsed(value);
+  const state: State = new Map();
+  for (const [id, record] of loaded.records) state.set(id, upgrade(record));
+  const ops: Operation[] = [];
+  for (const raw of loaded.ops) {
+    const op: Operation = { ...raw, prev: raw.prev === null ? null : upgrade(raw.prev) };
+    if (raw.op === "set") op.data = upgrade(raw.data);
+    if (op.meta) freezeParsed(op.meta);
+    Object.freeze(op);
+    applyOperation(state, op);
+    ops.push(op);
+  }
+  const last = ops[ops.length - 1];
+  return {
+    state,
+    ops,
+    lastSeq: last?.seq ?? loaded.snapshotSeq,
+    lastTs: last?.ts,
+    migrated: migrate !== undefined,
+  };
+}

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { InvalidArgumentError } from "../../errors.js";
+import type { LoadedStore } from "../port.js";
+import type { FileSystem } from "./file-system.js";
+import { removeIfPresent, syncDirectory } from "./files.js";
+import { newManifest, recoverFromManifest } from "./fs-recovery.js";
+import { upgradeLegacy, viewLegacy } from "./legacy-upgrade.js";
+import { archiveDir, opsDir, quarantineDir, snapshotsDir } from "./log-format.js";
+import { readManifest, writeManifest, type Manifest } from "./manifest-file.js";
+
+export interface LoadOptions {
+  readOnly: boolean;
+  repair: boolean;
+  schemaVersion: number;
+}
+
+export interface LoadedDirectory {
+  manifest: Manifest;
+  store: LoadedStore;
+  activeBytes: number;
+  logBytesSinceSnapshot: number;
+  snapshotBytes: number;
+  /** Files the manifest no longer names, to delete after the next manifest commit. */
+  obsolete: string[];
+}
+
+/** Opens a store directory of any supported kind: new, current format, or opslog 0.x. */
+export function loadDirectory(fs: FileSystem, dir: string, options: LoadOptions): LoadedDirectory {
+  if (options.readOnly && options.repair) {
+    throw new InvalidArgumentError("repair needs a writable store; drop readOnly to repair");
+  }
+  const read = readManifest(fs, dir);
+  if (read.kind === "missing") return options.readOnly ? emptyView(options) : initialise(fs, dir, options);
+  if (read.kind === "legacy" && options.readOnly) {
+    const view = viewLegacy(fs, dir);
+    return { ...emptyView(options), manifest: view.manifest, store: view.store };
+  }
+  const manifest = read.kind === "legacy" ? upgradeLegacy(fs, dir) : read.manifest;
+  const recovered = recoverFromManifest(fs, dir, manifest, options);
+  if (recovered.manifestChanged) writeManifest(fs, dir, recovered.manifest);
+  const obsolete = options.readOnly ? [] : removeLeftovers(fs, dir, recovered.manifest);
+  const snapshot = recovered.manifest.snapshot;
+  return {
+    manifest: recovered.manifest,
+    store: {
+      schemaVersion: recovered.manifest.schemaVersion,
+      records: recovered.records,
+      snapshotSeq: recovered.snapshotSeq,
+      ops: recovered.ops,
+      legacy: read.kind === "legacy",
+      ...(recovered.repair ? { repair: recovered.repair } : {}),
+    },
+    activeBytes: recovered.activeBytes,
+    logBytesSinceSnapshot: recovered.logBytesSinceSnapshot,
+    snapshotBytes: snapshot ? (fs.stat(path.join(dir, snapshot.file))?.size ?? 0) : 0,
+    obsolete,
+  };
+}
+
+function initialise(fs: FileSystem, dir: string, options: LoadOptions): LoadedDirectory {
+  for (const sub of [opsDir, snapshotsDir, archiveDir]) fs.mkdir(path.join(dir, sub));
+  const manifest = newManifest(options.schemaVersion);
+  const first = manifest.segments[0]!.file;
+  removeIfPresent(fs, path.join(dir, first));
+  fs.close(fs.open(path.join(dir, first), "wx"));
+  syncDirectory(fs, path.join(dir, opsDir));
+  syncDirectory(fs, dir);
+  syncDirectory(fs, path.dirname(path.resolve(dir)));
+  writeManifest(fs, dir, manifest);
+  return {
+    manifest,
+    store: emptyStore(options.schemaVersion),
+    activeBytes: 0,
+    logBytesSinceSnapshot: 0,
+    snapshotBytes: 0,
+    obsolete: [],
+  };
+}
+
+function emptyView(options: LoadOptions): LoadedDirectory {
+  const manifest = newManifest(options.schemaVersion);
+  return {
+    manifest,
+    store: emptyStore(options.schemaVersion),
+    activeBytes: 0,
+    logBytesSinceSnapshot: 0,
+    snapshotBytes: 0,
+    obsolete: [],
+  };
+}
+
+function emptyStore(schemaVersion: number): LoadedStore {
+  return { schemaVersion, records: new Map(), snapshotSeq: 0, ops: [], legacy: false };
+}
+
+/** Temp files of interrupted writes and snapshots no manifest names: safe to remove. */
+function removeLeftovers(fs: FileSystem, dir: string, manifest: Manifest): string[] {
+  const keep = new Set<string>(manifest.snapshot ? [manifest.snapshot.file] : []);
+  const leftovers: string[] = [];
+  for (const sub of [snapshotsDir, archiveDir, opsDir, quarantineDir, "."]) {
+    let names: string[];
+    try {
+      names = fs.readdir(path.join(dir, sub));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const file = path.join(sub, name);
+      const orphanSnapshot = sub === snapshotsDir && /^snap-\d+\.jsonl$/.test(name) && !keep.has(file);
+      if (name.endsWith(".tmp") || orphanSnapshot) leftovers.push(path.normalize(file));
+    }
+  }
+  return leftovers;
+}

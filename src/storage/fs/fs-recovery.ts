@@ -1,0 +1,154 @@
+import path from "node:path";
+import { CorruptionError, OpslogError } from "../../errors.js";
+import type { Operation, RepairReport } from "../../types.js";
+import type { FileSystem } from "./file-system.js";
+import { formatVersion, snapshotFormatName } from "./log-format.js";
+import { readSegment } from "./log-reader.js";
+import { toOperation } from "./log-record.js";
+import type { Manifest } from "./manifest-file.js";
+import { quarantineTail, quarantineWhole } from "./quarantine.js";
+import { readRecordFile } from "./record-file.js";
+
+export interface RecoverOptions {
+  readOnly: boolean;
+  repair: boolean;
+}
+
+export interface Recovered {
+  manifest: Manifest;
+  records: Map<string, unknown>;
+  snapshotSeq: number;
+  ops: Operation[];
+  /** Valid bytes of the active segment: where the next append goes. */
+  activeBytes: number;
+  logBytesSinceSnapshot: number;
+  /** The manifest changed during repair and must be committed. */
+  manifestChanged: boolean;
+  repair?: RepairReport;
+}
+
+/** Rebuilds state from a current-format manifest: its snapshot, then the log after it. */
+export function recoverFromManifest(
+  fs: FileSystem,
+  dir: string,
+  manifest: Manifest,
+  options: RecoverOptions,
+): Recovered {
+  const report: RepairReport = { quarantined: [] };
+  const result: Recovered = {
+    manifest: { ...manifest, segments: [...manifest.segments] },
+    records: new Map(),
+    snapshotSeq: 0,
+    ops: [],
+    activeBytes: 0,
+    logBytesSinceSnapshot: 0,
+    manifestChanged: false,
+  };
+  loadSnapshot(fs, dir, result, options, report);
+  replaySegments(fs, dir, result, options, report);
+  if (report.quarantined.length > 0) result.repair = report;
+  return result;
+}
+
+function loadSnapshot(
+  fs: FileSystem,
+  dir: string,
+  result: Recovered,
+  options: RecoverOptions,
+  report: RepairReport,
+): void {
+  const entry = result.manifest.snapshot;
+  if (!entry) return;
+  const read = readRecordFile(fs, dir, entry.file, snapshotFormatName, (id, data) => {
+    result.records.set(id, data);
+  }, options.repair);
+  if (!read.damage) {
+    result.snapshotSeq = entry.seq;
+    return;
+  }
+  // Repair: rebuild from the whole log when it reaches back to seq 1, else keep the valid
+  // records of the snapshot (reported) and replay the log over them.
+  const fromLog = (result.manifest.segments[0]?.firstSeq ?? 0) === 1;
+  if (fromLog) result.records.clear();
+  result.snapshotSeq = fromLog ? 0 : entry.seq;
+  const bytes = fs.stat(path.join(dir, entry.file))?.size ?? 0;
+  const moved = quarantineWhole(fs, dir, entry.file);
+  report.quarantined.push({
+    file: entry.file,
+    offset: read.damage.offset,
+    bytes: bytes - read.damage.offset,
+    quarantineFile: moved,
+  });
+  result.manifest.snapshot = null;
+  result.manifestChanged = true;
+}
+
+function replaySegments(
+  fs: FileSystem,
+  dir: string,
+  result: Recovered,
+  options: RecoverOptions,
+  report: RepairReport,
+): void {
+  const segments = result.manifest.segments;
+  let expected = 0;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const next = segments[i + 1];
+    if (next && next.firstSeq <= result.snapshotSeq + 1) continue;
+    const active = i === segments.length - 1;
+    const read = readSegment(fs, dir, segment.file, segment.firstSeq, active);
+    const first = read.records[0];
+    if (expected !== 0 && first && first.seq !== expected) {
+      throw new CorruptionError(segment.file, 0, `starts at seq ${first.seq}; ${expected} expected`);
+    }
+    for (const record of read.records) {
+      if (record.seq > result.snapshotSeq) result.ops.push(toOperation(record));
+    }
+    if (read.records.length > 0) expected = read.records[read.records.length - 1]!.seq + 1;
+    result.logBytesSinceSnapshot += read.validBytes;
+    if (active) result.activeBytes = read.validBytes;
+    if (!read.damage || read.damage.torn) continue;
+    if (!options.repair) throw new CorruptionError(segment.file, read.damage.offset, read.damage.reason);
+    repairSegment(fs, dir, result, i, read.damage.offset, report);
+    result.activeBytes = read.validBytes;
+    return;
+  }
+  const last = result.ops[result.ops.length - 1];
+  if (last && last.seq < result.snapshotSeq) {
+    throw new OpslogError("OPSLOG_CORRUPTION", "the log ends before the snapshot it follows");
+  }
+}
+
+/** Keeps segment `index` up to `offset` as the new active segment; moves the rest aside. */
+function repairSegment(
+  fs: FileSystem,
+  dir: string,
+  result: Recovered,
+  index: number,
+  offset: number,
+  report: RepairReport,
+): void {
+  const segments = result.manifest.segments;
+  const segment = segments[index]!;
+  const tail = quarantineTail(fs, dir, segment.file, offset);
+  report.quarantined.push({ file: segment.file, offset, bytes: tail.bytes, quarantineFile: tail.quarantineFile });
+  for (const later of segments.slice(index + 1)) {
+    const bytes = fs.stat(path.join(dir, later.file))?.size ?? 0;
+    const moved = quarantineWhole(fs, dir, later.file);
+    report.quarantined.push({ file: later.file, offset: 0, bytes, quarantineFile: moved });
+  }
+  result.manifest.segments = segments.slice(0, index + 1);
+  result.manifestChanged = true;
+}
+
+export function newManifest(schemaVersion: number): Manifest {
+  return {
+    formatVersion,
+    schemaVersion,
+    nextFile: 2,
+    snapshot: null,
+    segments: [{ file: "ops/seg-000001.jsonl", firstSeq: 1 }],
+    archive: [],
+  };
+}

@@ -1,0 +1,205 @@
+import path from "node:path";
+import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import type { Operation } from "../../types.js";
+import { assert } from "../../util/assert.js";
+import type { LoadedStore, Storage, StorageSizes } from "../port.js";
+import type { FileSystem } from "./file-system.js";
+import { removeIfPresent, syncDirectory } from "./files.js";
+import { loadDirectory } from "./fs-load.js";
+import { DirectoryLock } from "./lock-file.js";
+import {
+  archiveDir,
+  archiveFormatName,
+  encodeLine,
+  fileNumberName,
+  formatVersion,
+  opsDir,
+  snapshotFormatName,
+  snapshotsDir,
+} from "./log-format.js";
+import { toLogRecord } from "./log-record.js";
+import { LogWriter } from "./log-writer.js";
+import { writeManifest, type Manifest } from "./manifest-file.js";
+import { readRecordFile, writeRecordFile } from "./record-file.js";
+
+export interface FsStorageOptions {
+  readOnly: boolean;
+  repair: boolean;
+  schemaVersion: number;
+}
+
+/** Storage in a directory (docs/FORMAT.md): the only code that knows bytes on disk. */
+export class FsStorage implements Storage {
+  private manifest: Manifest | undefined;
+  private writer: LogWriter | undefined;
+  private lock: DirectoryLock | undefined;
+  private logBytesSinceSnapshot = 0;
+  private snapshotBytes = 0;
+  /** Files to delete once a manifest that no longer names them is durable. */
+  private obsolete: string[] = [];
+
+  constructor(
+    readonly location: string,
+    private readonly fs: FileSystem,
+    private readonly options: FsStorageOptions,
+  ) {}
+
+  load(): LoadedStore {
+    if (!this.options.readOnly) {
+      this.fs.mkdir(this.location);
+      this.lock = DirectoryLock.acquire(this.fs, this.location);
+    } else if (!this.fs.stat(this.location)?.isDirectory) {
+      throw new NotFoundError(`${this.location} does not exist; a readOnly store cannot create it`);
+    }
+    try {
+      const loaded = loadDirectory(this.fs, this.location, this.options);
+      this.manifest = loaded.manifest;
+      this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;
+      this.snapshotBytes = loaded.snapshotBytes;
+      this.obsolete = loaded.obsolete;
+      if (!this.options.readOnly) {
+        const active = this.activeSegment();
+        this.writer = LogWriter.openExisting(this.fs, this.location, active, loaded.activeBytes);
+      }
+      return loaded.store;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void {
+    assert(this.writer !== undefined, "append on a storage opened without a writer");
+    assert(ops.length > 0, "append of an empty group");
+    const group = ops[0]!.seq;
+    let text = "";
+    for (const op of ops) {
+      const size = op.batch === undefined ? undefined : batchSizes.get(op.batch);
+      text += encodeLine(toLogRecord(op, group, size));
+    }
+    const bytes = Buffer.from(text);
+    this.writer.append(bytes);
+    this.logBytesSinceSnapshot += bytes.length;
+  }
+
+  sync(): void {
+    assert(this.writer !== undefined, "sync on a storage opened without a writer");
+    this.writer.sync();
+  }
+
+  roll(nextSeq: number): void {
+    if (this.writer?.bytes === 0) return; // The active segment is empty: it already starts here.
+    const manifest = this.requireManifest();
+    const file = path.join(opsDir, fileNumberName("seg", manifest.nextFile, ".jsonl"));
+    removeIfPresent(this.fs, path.join(this.location, file)); // An orphan of a crashed roll.
+    const writer = LogWriter.create(this.fs, this.location, file);
+    try {
+      syncDirectory(this.fs, path.join(this.location, opsDir));
+      this.commit({
+        ...manifest,
+        nextFile: manifest.nextFile + 1,
+        segments: [...manifest.segments, { file, firstSeq: nextSeq }],
+      });
+    } catch (error) {
+      writer.close();
+      throw error;
+    }
+    this.writer?.close();
+    this.writer = writer;
+  }
+
+  async writeSnapshot(
+    seq: number,
+    schemaVersion: number,
+    entries: ReadonlyMap<string, unknown>,
+  ): Promise<void> {
+    const before = this.requireManifest();
+    const file = path.join(snapshotsDir, fileNumberName("snap", before.nextFile, ".jsonl"));
+    const header = { format: snapshotFormatName, formatVersion, seq, schemaVersion, records: entries.size };
+    this.reserveFileNumber();
+    const bytes = await writeRecordFile(this.fs, path.join(this.location, file), header, entries);
+    const manifest = this.requireManifest(); // Rolls may have happened meanwhile.
+    const old = manifest.snapshot?.file;
+    this.commit({ ...manifest, schemaVersion, snapshot: { file, seq, records: entries.size } });
+    this.snapshotBytes = bytes;
+    this.logBytesSinceSnapshot = this.writer?.bytes ?? 0;
+    if (old) this.obsolete.push(old);
+    this.deleteObsolete();
+  }
+
+  async writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number> {
+    const merged = this.readArchiveIfPresent(name) ?? new Map<string, unknown>();
+    for (const [id, value] of records) merged.set(id, value);
+    const file = path.join(archiveDir, `${name}.jsonl`);
+    this.fs.mkdir(path.join(this.location, archiveDir));
+    const header = { format: archiveFormatName, formatVersion, segment: name, records: merged.size };
+    await writeRecordFile(this.fs, path.join(this.location, file), header, merged);
+    const manifest = this.requireManifest(); // Read now: other commits may have happened.
+    const archive = manifest.archive.filter((entry) => entry.name !== name);
+    archive.push({ name, file, records: merged.size });
+    this.commit({ ...manifest, archive });
+    return merged.size;
+  }
+
+  readArchive(name: string): Map<string, unknown> {
+    const found = this.readArchiveIfPresent(name);
+    if (!found) throw new InvalidArgumentError(`there is no archive segment named ${JSON.stringify(name)}`);
+    return found;
+  }
+
+  archiveSegments(): { name: string; records: number }[] {
+    return this.requireManifest().archive.map(({ name, records }) => ({ name, records }));
+  }
+
+  sizes(): StorageSizes {
+    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes };
+  }
+
+  close(): void {
+    this.writer?.close();
+    this.writer = undefined;
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
+  private readArchiveIfPresent(name: string): Map<string, unknown> | undefined {
+    const entry = this.requireManifest().archive.find((candidate) => candidate.name === name);
+    if (!entry) return undefined;
+    const records = new Map<string, unknown>();
+    readRecordFile(this.fs, this.location, entry.file, archiveFormatName, (id, data) => {
+      records.set(id, data);
+    });
+    return records;
+  }
+
+  private reserveFileNumber(): void {
+    const manifest = this.requireManifest();
+    this.manifest = { ...manifest, nextFile: manifest.nextFile + 1 };
+  }
+
+  private commit(manifest: Manifest): void {
+    writeManifest(this.fs, this.location, manifest);
+    this.manifest = manifest;
+  }
+
+  private deleteObsolete(): void {
+    if (this.obsolete.length === 0) return;
+    const dirs = new Set<string>();
+    for (const file of this.obsolete) {
+      removeIfPresent(this.fs, path.join(this.location, file));
+      dirs.add(path.dirname(path.join(this.location, file)));
+    }
+    this.obsolete = [];
+    for (const dir of dirs) syncDirectory(this.fs, dir);
+  }
+
+  private activeSegment(): string {
+    const segments = this.requireManifest().segments;
+    return segments[segments.length - 1]!.file;
+  }
+
+  private requireManifest(): Manifest {
+    assert(this.manifest !== undefined, "storage used before load");
+    return this.manifest;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Operation } from "../../types.js";
+
+/**
+ * An operation as it is stored in a log segment: the public Operation plus the fields recovery
+ * needs. `g` is the seq of the first operation of the write group the line was appended with
+ * (it tells a torn final write from damage earlier in the file); `n` is the number of operations
+ * of the batch on every operation of a multi-operation batch.
+ */
+export interface LogRecord extends Operation {
+  g: number;
+  n?: number;
+}
+
+/** Field order on disk; JSON.stringify omits the undefined ones. */
+export function toLogRecord(op: Operation, group: number, batchSize: number | undefined): object {
+  return {
+    seq: op.seq,
+    ts: op.ts,
+    g: group,
+    op: op.op,
+    id: op.id,
+    data: op.data,
+    prev: op.prev,
+    batch: op.batch,
+    n: batchSize,
+    meta: op.meta,
+    undo: op.undo,
+    redo: op.redo,
+    archive: op.archive,
+  };
+}
+
+/** Returns why `value` is not a well-formed log record, or undefined when it is. */
+export function logRecordProblem(value: Record<string, unknown>): string | undefined {
+  if (!Number.isSafeInteger(value["seq"]) || (value["seq"] as number) < 1) return "bad seq";
+  if (typeof value["ts"] !== "string") return "bad ts";
+  if (!Number.isSafeInteger(value["g"])) return "bad group";
+  if (value["op"] !== "set" && value["op"] !== "delete") return "bad op";
+  if (typeof value["id"] !== "string" || value["id"] === "") return "bad id";
+  if (value["op"] === "set" && !("data" in value)) return "set without data";
+  if (!("prev" in value)) return "missing prev";
+  const batch = value["batch"];
+  if (batch !== undefined && (!Number.isSafeInteger(batch) || !Number.isSafeInteger(value["n"]))) {
+    return "bad batch marker";
+  }
+  return undefined;
+}
+
+/** Drops the recovery-only fields, leaving the public Operation. */
+export function toOperation(record: LogRecord): Operation {
+  const { g: _g, n: _n, ...op } = record;
+  if (op.data === undefined) delete op.data;
+  return op;
+}

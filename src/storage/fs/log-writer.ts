@@ -1,0 +1,96 @@
+import path from "node:path";
+import { IoError, toIoError } from "../../errors.js";
+import { assert } from "../../util/assert.js";
+import type { FileSystem } from "./file-system.js";
+
+/**
+ * Appends to the active log segment. One write per group of operations; `sync` makes them
+ * durable. A failed append is cut back off the file so the next append is not glued to a
+ * partial record; if even that fails, the writer refuses further appends.
+ */
+export class LogWriter {
+  private fd: number | undefined;
+  private failure: unknown;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly file: string,
+    fd: number,
+    private size: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens an existing segment for appending after its first `validBytes` bytes. */
+  static openExisting(fs: FileSystem, dir: string, file: string, validBytes: number): LogWriter {
+    const fd = fs.open(path.join(dir, file), "r+");
+    try {
+      if (fs.fstat(fd).size !== validBytes) {
+        fs.ftruncate(fd, validBytes);
+        fs.fdatasync(fd);
+      }
+    } catch (error) {
+      fs.close(fd);
+      throw error;
+    }
+    return new LogWriter(fs, file, fd, validBytes);
+  }
+
+  /** Creates a new, empty segment; the caller makes its name durable (directory sync). */
+  static create(fs: FileSystem, dir: string, file: string): LogWriter {
+    const fd = fs.open(path.join(dir, file), "wx");
+    return new LogWriter(fs, file, fd, 0);
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  append(bytes: Uint8Array): void {
+    const fd = this.usableFd();
+    try {
+      this.fs.write(fd, bytes, this.size);
+    } catch (error) {
+      this.cutBack(fd);
+      throw toIoError(`appending to ${this.file}`, error);
+    }
+    this.size += bytes.length;
+  }
+
+  /** Makes every appended byte durable. After a failed sync nothing is known: refuse more. */
+  sync(): void {
+    const fd = this.usableFd();
+    try {
+      this.fs.fdatasync(fd);
+    } catch (error) {
+      this.failure = error;
+      throw toIoError(`syncing ${this.file}`, error);
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    this.fs.close(fd);
+  }
+
+  private usableFd(): number {
+    if (this.failure !== undefined) {
+      throw new IoError(
+        `an earlier write to ${this.file} failed; close and reopen the store to continue`,
+        this.failure,
+      );
+    }
+    assert(this.fd !== undefined, "append after close");
+    return this.fd;
+  }
+
+  private cutBack(fd: number): void {
+    try {
+      this.fs.ftruncate(fd, this.size);
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+}

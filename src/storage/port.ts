@@ -1,0 +1,45 @@
+import type { Operation, RepairReport } from "../types.js";
+
+/** What a storage holds when it is opened: the newest snapshot plus the log after it. */
+export interface LoadedStore {
+  schemaVersion: number;
+  /** Records of the snapshot, as parsed (not yet frozen or migrated). */
+  records: Map<string, unknown>;
+  /** The snapshot shows the state after every operation with seq ≤ snapshotSeq. */
+  snapshotSeq: number;
+  /** Retained operations with seq > snapshotSeq, oldest first, complete batches only. */
+  ops: Operation[];
+  /** Schema version of the data in `records` and `ops` (older data gets migrated). */
+  repair?: RepairReport;
+  /** The directory was written by opslog 0.x; the next checkpoint upgrades it. */
+  legacy: boolean;
+}
+
+export interface StorageSizes {
+  /** Bytes of the log written since the last snapshot. */
+  logBytesSinceSnapshot: number;
+  snapshotBytes: number;
+}
+
+/**
+ * The storage port: the few verbs the engine needs. Adapters (storage/fs, storage/memory) are
+ * trusted with clean input and make each verb durable before returning.
+ */
+export interface Storage {
+  readonly location: string;
+  /** Recovers the stored state; for writers, takes the lock and trims a torn log tail. */
+  load(): LoadedStore;
+  /** Appends one write group (whole batches only); durable once `sync` returns. */
+  append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void;
+  sync(): void;
+  /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
+  roll(nextSeq: number): void;
+  /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */
+  writeSnapshot(seq: number, schemaVersion: number, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  /** Merges `records` into archive segment `name` durably. */
+  writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number>;
+  readArchive(name: string): Map<string, unknown>;
+  archiveSegments(): { name: string; records: number }[];
+  sizes(): StorageSizes;
+  close(): void;
+}

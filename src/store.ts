@@ -1,0 +1,266 @@
+import path from "node:path";
+import { ClosedError, InvalidArgumentError, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
+import { archiveRecords, loadArchive } from "./engine/archiver.js";
+import type { CheckpointPolicy } from "./engine/checkpointer.js";
+import { Engine } from "./engine/engine.js";
+import { compensation, reapplication, type Change } from "./model/operation.js";
+import { checkFunction, checkId, checkMeta, toStoredValue } from "./model/value.js";
+import { FsStorage } from "./storage/fs/fs-storage.js";
+import { NodeFileSystem } from "./storage/fs/node-file-system.js";
+import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
+import { formatVersion } from "./storage/fs/log-format.js";
+import { resolvePoint, systemClock, parseIsoMicros, type HistoryPoint } from "./util/time.js";
+import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
+
+/**
+ * An id → document store backed by a durable operation log (SPEC §1). This class checks state
+ * and arguments and turns misuse into typed errors; the engine does the work.
+ */
+export class Store<T = Record<string, unknown>> {
+  private engine: Engine | undefined;
+  private phase: "new" | "opening" | "open" | "closed" = "new";
+  private readOnly = false;
+  private checkpointOnClose = true;
+  private batchOps: Operation[] | undefined;
+  private batchMeta: Record<string, unknown> | undefined;
+  private archiveChain: Promise<unknown> = Promise.resolve();
+
+  async open(dir: string, options: StoreOptions<T> = {}): Promise<void> {
+    if (this.phase !== "new") {
+      throw new InvalidArgumentError(`open() was already called on this Store (it is ${this.phase})`);
+    }
+    if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir must be a non-empty path");
+    checkOpenOptions(options);
+    this.phase = "opening";
+    try {
+      this.engine = createEngine(dir, options);
+      await this.engine.checkpointer.idle();
+    } catch (error) {
+      this.phase = "new";
+      throw error instanceof OpslogError || isAssertion(error) ? error : toIoError(`opening ${dir}`, error);
+    }
+    this.readOnly = options.readOnly === true;
+    this.checkpointOnClose = options.checkpointOnClose !== false;
+    this.phase = "open";
+  }
+
+  async close(): Promise<void> {
+    if (this.phase === "closed") return;
+    const engine = this.open_();
+    this.phase = "closed";
+    if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
+      await engine.queue.flush();
+      await engine.checkpointer.checkpoint();
+    }
+    await engine.close();
+  }
+
+  get(id: string): T | undefined {
+    return this.open_().state.get(id) as T | undefined;
+  }
+
+  has(id: string): boolean {
+    return this.open_().state.has(id);
+  }
+
+  all(): T[] {
+    return Array.from(this.open_().state.values()) as T[];
+  }
+
+  entries(): [string, T][] {
+    return Array.from(this.open_().state.entries()) as [string, T][];
+  }
+
+  filter(predicate: (value: T, id: string) => boolean): T[] {
+    const engine = this.open_();
+    checkFunction(predicate, "predicate");
+    const found: T[] = [];
+    for (const [id, value] of engine.state) if (predicate(value as T, id)) found.push(value as T);
+    return found;
+  }
+
+  count(predicate?: (value: T, id: string) => boolean): number {
+    const engine = this.open_();
+    if (predicate === undefined) return engine.state.size;
+    return this.filter(predicate).length;
+  }
+
+  set(id: string, value: T, options?: OperationOptions): Promise<void> {
+    const engine = this.writable("set");
+    checkId(id);
+    const data = toStoredValue(value);
+    const meta = checkMeta(options?.meta);
+    return this.change(engine, { op: "set", id, data, ...(meta ? { meta } : {}) });
+  }
+
+  delete(id: string, options?: OperationOptions): Promise<void> {
+    const engine = this.writable("delete");
+    checkId(id);
+    const meta = checkMeta(options?.meta);
+    if (!engine.state.has(id)) throw new NotFoundError(`cannot delete ${JSON.stringify(id)}: no such record`);
+    return this.change(engine, { op: "delete", id, ...(meta ? { meta } : {}) });
+  }
+
+  async batch(fn: () => void, options?: OperationOptions): Promise<void> {
+    const engine = this.writable("batch");
+    checkFunction(fn, "batch callback");
+    if (this.batchOps) throw new InvalidArgumentError("batch() cannot be nested");
+    const meta = checkMeta(options?.meta);
+    this.batchOps = [];
+    this.batchMeta = meta;
+    let ops: Operation[];
+    try {
+      const result: unknown = fn();
+      if (result instanceof Promise || (typeof result === "object" && result !== null && "then" in result)) {
+        throw new InvalidArgumentError("the batch callback must be synchronous (it returned a promise)");
+      }
+    } catch (error) {
+      engine.discard(this.batchOps);
+      throw error;
+    } finally {
+      ops = this.batchOps;
+      this.batchOps = undefined;
+      this.batchMeta = undefined;
+    }
+    if (ops.length === 0) return;
+    if (ops.length === 1) ops = [withoutBatch(ops[0]!)];
+    return engine.commit(ops);
+  }
+
+  async undo(): Promise<boolean> {
+    const engine = this.writable("undo");
+    const unit = engine.history.peekUndo();
+    if (!unit) return false;
+    const changes: Change[] = [...unit.ops].reverse().map(compensation);
+    await engine.commit(engine.apply(changes, undefined));
+    return true;
+  }
+
+  async redo(): Promise<boolean> {
+    const engine = this.writable("redo");
+    const unit = engine.history.peekRedo();
+    if (!unit) return false;
+    await engine.commit(engine.apply(unit.ops.map(reapplication), undefined));
+    return true;
+  }
+
+  getHistory(id: string): Operation<T>[] {
+    const engine = this.open_();
+    checkId(id);
+    return engine.history.ops.filter((op) => op.id === id) as Operation<T>[];
+  }
+
+  getOps(since?: HistoryPoint): Operation<T>[] {
+    const ops = this.open_().history.ops as Operation<T>[];
+    if (since === undefined || since === "") return [...ops];
+    const point = resolvePoint(since, "since");
+    if (point.kind === "seq") return ops.filter((op) => op.seq > point.seq);
+    return ops.filter((op) => (parseIsoMicros(op.ts) ?? 0) > point.micros);
+  }
+
+  async compact(): Promise<void> {
+    const engine = this.writable("compact");
+    await engine.checkpointer.checkpoint();
+  }
+
+  async flush(): Promise<void> {
+    const engine = this.open_();
+    if (this.batchOps) throw new InvalidArgumentError("flush() cannot be called inside a batch");
+    await engine.queue.flush();
+  }
+
+  async archive(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
+    const engine = this.writable("archive");
+    checkFunction(predicate, "predicate");
+    const name = segment === undefined ? defaultArchiveSegment(new Date()) : segment;
+    checkArchiveName(name);
+    const run = this.archiveChain.then(() =>
+      archiveRecords(engine, predicate as (value: unknown, id: string) => boolean, name),
+    );
+    this.archiveChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async loadArchive(segment: string): Promise<Map<string, T>> {
+    const engine = this.open_();
+    checkArchiveName(segment);
+    return loadArchive(engine, segment) as Map<string, T>;
+  }
+
+  listArchiveSegments(): string[] {
+    return this.open_().storage.archiveSegments().map((segment) => segment.name);
+  }
+
+  stats(): StoreStats {
+    const engine = this.open_();
+    const archive = engine.storage.archiveSegments();
+    const stats: StoreStats = {
+      activeRecords: engine.state.size,
+      opsCount: engine.history.ops.length,
+      archiveSegments: archive.length,
+      archivedRecords: archive.reduce((sum, segment) => sum + segment.records, 0),
+      seq: engine.lastSeq,
+      formatVersion,
+    };
+    if (engine.repair) stats.repair = engine.repair;
+    return stats;
+  }
+
+  private change(engine: Engine, change: Change): Promise<void> {
+    if (this.batchOps) {
+      const first = this.batchOps[0]?.seq ?? engine.lastSeq + 1;
+      this.batchOps.push(engine.applyOne(change, first, this.batchMeta));
+      return Promise.resolve();
+    }
+    return engine.commit(engine.apply([change], undefined));
+  }
+
+  private open_(): Engine {
+    if (this.phase === "closed") throw new ClosedError();
+    if (this.phase !== "open" || !this.engine) throw new NotOpenError();
+    return this.engine;
+  }
+
+  private writable(operation: string): Engine {
+    const engine = this.open_();
+    if (this.readOnly) throw new ReadOnlyError(operation);
+    if (this.batchOps && !["set", "delete"].includes(operation)) {
+      throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback`);
+    }
+    engine.checkWritable();
+    return engine;
+  }
+}
+
+function createEngine<T>(dir: string, options: StoreOptions<T>): Engine {
+  const readOnly = options.readOnly === true;
+  const storage = new FsStorage(path.resolve(dir), options.fileSystem ?? new NodeFileSystem(), {
+    readOnly,
+    repair: options.repair === true,
+    schemaVersion: options.version ?? 1,
+  });
+  return new Engine(storage, {
+    writeMode: options.writeMode ?? "immediate",
+    groupCommitMs: options.groupCommitMs ?? 5,
+    clock: options.clock ?? systemClock,
+    readOnly,
+    policy: checkpointPolicy(options.checkpointThreshold),
+    version: options.version ?? 1,
+    migrate: options.migrate as ((record: unknown, from: number) => unknown) | undefined,
+  });
+}
+
+function checkpointPolicy(threshold: number | undefined): CheckpointPolicy {
+  if (threshold === undefined) return { kind: "adaptive" };
+  if (threshold === 0 || threshold === Infinity) return { kind: "off" };
+  return { kind: "ops", threshold };
+}
+
+function withoutBatch(op: Operation): Operation {
+  const { batch: _batch, ...rest } = op;
+  return Object.freeze(rest);
+}
+
+function isAssertion(error: unknown): boolean {
+  return error instanceof Error && error.name === "AssertionError";
+}

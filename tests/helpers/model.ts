@@ -1,0 +1,151 @@
+import { isDeepStrictEqual } from "node:util";
+
+/**
+ * The reference model of the simulation tests: plain Maps for the active records and the
+ * archive segments, plus the undo stack (units of changes), following SPEC §1 and the
+ * editor-style undo of src/model/history.ts: a unit is one call (a set, a delete or a whole
+ * batch); undo reverts the newest unit; a checkpoint (compact, close) or an archive forgets
+ * every unit before it.
+ */
+export type Change = { id: string; value: unknown } | { id: string; value?: undefined };
+
+export type Intent =
+  | { kind: "set"; id: string; value: unknown }
+  | { kind: "delete"; id: string }
+  | { kind: "batch"; changes: Change[] }
+  | { kind: "failingBatch"; changes: Change[] }
+  | { kind: "undo" }
+  | { kind: "compact" }
+  | { kind: "archive"; ids: string[]; segment: string }
+  | { kind: "reopen"; checkpointOnClose: boolean };
+
+/** A unit on the undo stack: the previous value of each changed id (undefined: absent). */
+type Unit = { id: string; prev: unknown }[];
+
+export class Model {
+  active = new Map<string, unknown>();
+  archive = new Map<string, Map<string, unknown>>();
+  private undoStack: Unit[] = [];
+
+  clone(): Model {
+    const copy = new Model();
+    copy.active = new Map(this.active);
+    copy.archive = new Map([...this.archive].map(([name, records]) => [name, new Map(records)]));
+    copy.undoStack = this.undoStack.map((unit) => [...unit]);
+    return copy;
+  }
+
+  canUndo(): boolean {
+    return this.undoStack.length > 0;
+  }
+
+  /**
+   * Applies an intent; returns what the store call should resolve to (undo: boolean,
+   * archive: count). Deletes of absent ids are no-ops, so that the model can replay any
+   * subsequence of intents (the candidate states after a failure).
+   */
+  apply(intent: Intent): unknown {
+    switch (intent.kind) {
+      case "set":
+        this.applyUnit([{ id: intent.id, value: intent.value }]);
+        return undefined;
+      case "delete":
+        this.applyUnit([{ id: intent.id }]);
+        return undefined;
+      case "batch":
+        if (intent.changes.length > 0) this.applyUnit(intent.changes);
+        return undefined;
+      case "failingBatch":
+        return undefined;
+      case "undo":
+        return this.undo();
+      case "compact":
+      case "reopen":
+        if (intent.kind === "compact" || intent.checkpointOnClose) this.undoStack = [];
+        return undefined;
+      case "archive":
+        return this.archiveIds(intent.ids, intent.segment);
+    }
+  }
+
+  private applyUnit(changes: readonly Change[]): void {
+    const unit: Unit = [];
+    for (const change of changes) {
+      unit.push({ id: change.id, prev: this.active.get(change.id) });
+      this.put(change.id, change.value);
+    }
+    this.undoStack.push(unit);
+  }
+
+  private undo(): boolean {
+    const unit = this.undoStack.pop();
+    if (!unit) return false;
+    for (let i = unit.length - 1; i >= 0; i--) {
+      const { id, prev } = unit[i]!;
+      this.put(id, prev);
+    }
+    return true;
+  }
+
+  private archiveIds(ids: readonly string[], segment: string): number {
+    const moved = ids.filter((id) => this.active.has(id));
+    if (moved.length === 0) return 0;
+    const target = this.archive.get(segment) ?? new Map<string, unknown>();
+    for (const id of moved) {
+      target.set(id, this.active.get(id));
+      this.active.delete(id);
+    }
+    this.archive.set(segment, target);
+    this.undoStack = [];
+    return moved.length;
+  }
+
+  private put(id: string, value: unknown): void {
+    if (value === undefined) this.active.delete(id);
+    else this.active.set(id, value);
+  }
+}
+
+/** What was read back from a store: its records and archive segments. */
+export interface Observed {
+  active: Map<string, unknown>;
+  archive: Map<string, Map<string, unknown>>;
+}
+
+export function sameRecords(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, value] of a) {
+    if (!b.has(id) || !isDeepStrictEqual(value, b.get(id))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the observed archive fits the candidates from `from` on: every record archived by
+ * candidate `from` is there with its value, and every record there was archived with that
+ * value by some candidate (an archive file becomes durable before its deletes are logged, so a
+ * crash can leave a record in both places).
+ */
+export function archiveFits(observed: Observed, candidates: readonly Model[], from: number): boolean {
+  const base = candidates[from]!;
+  for (const [segment, records] of base.archive) {
+    const seen = observed.archive.get(segment);
+    if (!seen) return false;
+    for (const [id, value] of records) {
+      if (!isDeepStrictEqual(seen.get(id), value)) return false;
+    }
+  }
+  for (const [segment, records] of observed.archive) {
+    for (const [id, value] of records) {
+      const known = candidates
+        .slice(from)
+        .some((c) => isDeepStrictEqual(c.archive.get(segment)?.get(id), value));
+      if (!known) return false;
+    }
+  }
+  return true;
+}
+
+export function describeRecords(records: ReadonlyMap<string, unknown>): string {
+  return JSON.stringify([...records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
