@@ -13,7 +13,8 @@
  * Fixtures named d-* use formats 0.8.1 still reads but no longer writes (monolithic JSON
  * snapshots of 0.1–0.4); they are written by hand here and then read back with the real package.
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -26,7 +27,7 @@ if (!scratch) {
 }
 const pkgDir = join(resolve(scratch), "node_modules", "@backloghq", "opslog");
 const pkgVersion = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
-if (pkgVersion !== "0.8.1") throw new Error(`expected @backloghq/opslog 0.8.1, found ${pkgVersion}`);
+if (pkgVersion !== "0.8.1") throw new Error(`need @backloghq/opslog 0.8.1, found ${pkgVersion}`);
 const legacy = await import(pathToFileURL(join(pkgDir, "dist", "index.js")).href);
 const { Store, applyDelta } = legacy;
 
@@ -45,7 +46,7 @@ async function openOld(dir, options = {}) {
   return store;
 }
 
-/** (a) snapshot + un-checkpointed log: sets, updates (full and delta prev), deletes, a batch, undo. */
+/** (a) snapshot + un-checkpointed log: sets, updates (full/delta prev), deletes, batch, undo. */
 async function makeSnapshotAndLog() {
   const dir = fresh("a-snapshot-and-log");
   const s = await openOld(dir, { checkpointOnClose: false });
@@ -275,9 +276,8 @@ async function main() {
     "g-undo-multibyte-damage": await makeUndoDamage(),
   };
   makeOldVariants();
-  for (const name of ["d-json-snapshot-pretty", "d-json-snapshot-single-line", "d-missing-ops-file"]) {
-    made[name] = join(outRoot, name);
-  }
+  const handMade = ["d-json-snapshot-pretty", "d-json-snapshot-single-line", "d-missing-ops-file"];
+  for (const name of handMade) made[name] = join(outRoot, name);
   const fixtures = {};
   for (const name of Object.keys(made).sort()) {
     fixtures[name] = await observe(made[name], name.startsWith("e-") ? "zz-observer" : undefined);

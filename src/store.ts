@@ -4,7 +4,7 @@ import { archiveRecords, loadArchive } from "./engine/archiver.js";
 import type { CheckpointPolicy } from "./engine/checkpointer.js";
 import { Engine } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
-import { checkFunction, checkId, checkMeta, toStoredValue } from "./model/value.js";
+import { checkFunction, checkId, checkMeta, freezeParsed, toStoredValue } from "./model/value.js";
 import { FsStorage } from "./storage/fs/fs-storage.js";
 import { NodeFileSystem } from "./storage/fs/node-file-system.js";
 import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
@@ -56,7 +56,7 @@ export class Store<T = Record<string, unknown>> {
   }
 
   get(id: string): T | undefined {
-    return this.open_().state.get(id) as T | undefined;
+    return freezeParsed(this.open_().state.get(id)) as T | undefined;
   }
 
   has(id: string): boolean {
@@ -64,18 +64,21 @@ export class Store<T = Record<string, unknown>> {
   }
 
   all(): T[] {
-    return Array.from(this.open_().state.values()) as T[];
+    return Array.from(this.open_().state.values(), freezeParsed) as T[];
   }
 
   entries(): [string, T][] {
-    return Array.from(this.open_().state.entries()) as [string, T][];
+    return Array.from(this.open_().state, ([id, value]) => [id, freezeParsed(value)]) as [string, T][];
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
     const engine = this.open_();
     checkFunction(predicate, "predicate");
     const found: T[] = [];
-    for (const [id, value] of engine.state) if (predicate(value as T, id)) found.push(value as T);
+    for (const [id, value] of engine.state) {
+      const record = freezeParsed(value) as T;
+      if (predicate(record, id)) found.push(record);
+    }
     return found;
   }
 

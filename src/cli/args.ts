@@ -28,7 +28,8 @@ export function parseCommandLine(command: Command, args: string[]): ParsedComman
   try {
     parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(`${(error as Error).message.split("\n")[0]} (see opslog ${command.name} --help)`);
+    const message = (error as Error).message.split(". To specify")[0]?.split("\n")[0] ?? "";
+    throw usageError(`${message.replace(/\.$/, "")} (see opslog ${command.name} --help)`);
   }
   const { positionals, values } = parsed;
   if (values.help === true) return { positionals, values };

@@ -71,6 +71,7 @@ export async function followOps(
         return false;
       });
       if (done) return;
+      if (typeof query.until === "number" && lastSeq >= query.until) return;
     }
     if (clockPassed(query.until)) return;
     await sleep(followPollMs, undefined, { signal }).catch(() => undefined);

@@ -17,7 +17,8 @@ export interface ProgressStream {
  * Forty lines of our own instead of a dependency: see docs/CLI.md, "Libraries".
  */
 export class ProgressBar {
-  private lastDrawMs = 0;
+  /** Without a terminal the first line waits a full interval: small jobs print only the last. */
+  private lastDrawMs: number;
   private done = 0;
   private finished = false;
 
@@ -26,7 +27,9 @@ export class ProgressBar {
     private readonly total: number,
     private readonly stream: ProgressStream = process.stderr,
     private readonly enabled = stream.isTTY === true,
-  ) {}
+  ) {
+    this.lastDrawMs = stream.isTTY ? 0 : Date.now();
+  }
 
   update(done: number): void {
     this.done = Math.min(done, this.total);

@@ -15,7 +15,7 @@ export async function archiveRecords(
 ): Promise<number> {
   const moving: [string, unknown][] = [];
   for (const [id, value] of engine.state) {
-    if (predicate(value, id)) moving.push([id, value]);
+    if (predicate(freezeParsed(value), id)) moving.push([id, value]);
   }
   if (moving.length === 0) return 0;
   const changes: Change[] = moving.map(([id]) => ({ op: "delete", id, archive: segment }));

@@ -1,5 +1,6 @@
 import { IoError, ClosedError } from "../errors.js";
 import { History } from "../model/history.js";
+import { freezeParsed } from "../model/value.js";
 import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
 import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
@@ -86,7 +87,7 @@ export class Engine {
       ts: formatMicros(this.clock.next()),
       op: change.op,
       id: change.id,
-      prev: prev === undefined ? null : prev,
+      prev: prev === undefined ? null : freezeParsed(prev),
     };
     if (change.op === "set") op.data = change.data;
     if (batch !== undefined) op.batch = batch;

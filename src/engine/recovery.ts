@@ -28,8 +28,9 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
     migrate && value !== null && value !== undefined
       ? toStoredValue(migrate(value, from), "migrate(record)")
       : freezeParsed(value);
-  const state: State = new Map();
-  for (const [id, record] of loaded.records) state.set(id, upgrade(record));
+  // Snapshot records are frozen lazily, when first handed out (Store), to keep open fast.
+  const state: State = loaded.records;
+  if (migrate) for (const [id, record] of state) state.set(id, upgrade(record));
   const ops: Operation[] = [];
   for (const raw of loaded.ops) {
     const op: Operation = { ...raw, prev: raw.prev === null ? null : upgrade(raw.prev) };

@@ -29,10 +29,17 @@ export class MonotonicClock {
 /** Formats epoch microseconds as ISO 8601 UTC with six fractional digits. */
 export function formatMicros(micros: number): string {
   const millis = Math.floor(micros / 1000);
-  const iso = new Date(millis).toISOString(); // 2026-11-25T09:05:21.123Z
-  const extra = String(micros - millis * 1000).padStart(3, "0");
-  return `${iso.slice(0, 23)}${extra}Z`;
+  if (millis !== lastMillis) {
+    lastMillis = millis;
+    lastPrefix = new Date(millis).toISOString().slice(0, 23); // 2026-11-25T09:05:21.123
+  }
+  const extra = micros - millis * 1000;
+  return `${lastPrefix}${extra < 10 ? "00" : extra < 100 ? "0" : ""}${extra}Z`;
 }
+
+/** toISOString is slow; many operations share a millisecond. */
+let lastMillis = Number.NaN;
+let lastPrefix = "";
 
 const isoPattern =
   /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;

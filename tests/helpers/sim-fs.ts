@@ -75,6 +75,8 @@ export interface SimOptions {
   fsyncFailureLosesData?: boolean;
   /** Keep the last this-many calls in `trace` (for failure messages). Default 0. */
   traceLength?: number;
+  /** Sabotage for negative controls: fsync/fdatasync of files make nothing durable. */
+  lieAboutFileSync?: boolean;
 }
 
 type Change = { kind: "write"; position: number; data: Uint8Array } | { kind: "truncate"; length: number };
@@ -160,7 +162,8 @@ export class SimFileSystem implements FileSystem {
 
   constructor(options: SimOptions, root?: DirNode) {
     this.options = {
-      reorder: true, keepNameChange: 0.5, fsyncFailureLosesData: true, traceLength: 0, ...options,
+      reorder: true, keepNameChange: 0.5, fsyncFailureLosesData: true, traceLength: 0,
+      lieAboutFileSync: false, ...options,
     };
     this.random = new Random(options.seed);
     this.root = root ?? newDir();
@@ -402,6 +405,16 @@ export class SimFileSystem implements FileSystem {
     dir.durable.set(name, replacement);
   }
 
+  /** Moves a file or directory durably (as an operator would, between two runs). */
+  moveDurable(from: string, to: string): void {
+    const source = this.lookup(from, "rename");
+    const target = this.lookup(to, "rename");
+    if (!source.node) throw errnoError("ENOENT", "rename", from);
+    if (target.node) throw errnoError("EEXIST", "rename", to);
+    for (const map of [source.dir.entries, source.dir.durable]) map.delete(source.name);
+    for (const map of [target.dir.entries, target.dir.durable]) map.set(target.name, source.node);
+  }
+
   /** Creates directories durably (as if made long before the test). */
   mkdirDurable(dirPath: string): void {
     let dir = this.root;
@@ -471,6 +484,7 @@ export class SimFileSystem implements FileSystem {
     }
     const node = this.descriptor(fd, call).node;
     if (node.kind === "file") {
+      if (this.options.lieAboutFileSync) return;
       for (const change of node.pending) node.durable.apply(change);
       node.pending = [];
       return;

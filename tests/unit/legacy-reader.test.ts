@@ -84,8 +84,10 @@ function memoryFileSystem(files: Map<string, Uint8Array>): FileSystem {
       if (bytes) return { size: bytes.length, isDirectory: false };
       return isDir(path) ? { size: 0, isDirectory: true } : undefined;
     },
-    readdir: (path) =>
-      [...files.keys()].filter((f) => f.startsWith(`${path}/`)).map((f) => f.slice(path.length + 1)),
+    readdir: (path) => {
+      const inside = [...files.keys()].filter((file) => file.startsWith(`${path}/`));
+      return inside.map((file) => file.slice(path.length + 1));
+    },
     openDirectory: unsupported,
     write: unsupported,
     fdatasync: unsupported,
@@ -170,7 +172,8 @@ describe("damaged legacy files", () => {
 
   it("keeps a complete final line whose newline never reached the disk", () => {
     const dir = copyOf(base);
-    const op = { ts: "2027-01-01T00:00:00.000Z", op: "set", id: "late", data: { n: 1 }, prev: null };
+    const late = { n: 1 };
+    const op = { ts: "2027-01-01T00:00:00.000Z", op: "set", id: "late", prev: null, data: late };
     appendFileSync(join(dir, activeOpsFile(dir)), JSON.stringify(op));
     const legacy = readLegacyDirectory(fs, dir);
     expect(legacy?.ops).toEqual([...(baseline?.ops ?? []), op]);
@@ -255,5 +258,16 @@ describe("what is not a legacy directory", () => {
       NotFoundError,
     );
     expect(() => readLegacyArchive(fs, dir, "2023-Q4")).toThrow(NotFoundError);
+    expect(() => readLegacyArchive(fs, dir, "Q1")).toThrow(NotFoundError); // no substring match
+  });
+
+  it("lists only the old layout's files for removal, not files it does not know", () => {
+    const dir = copyOf("a-snapshot-and-log");
+    writeFileSync(join(dir, "snapshots", "00000001.snapshot"), "new format");
+    writeFileSync(join(dir, "ops", "notes.txt"), "not ours");
+    writeFileSync(join(dir, "manifest.json.tmp"), "{");
+    const files = readLegacyDirectory(fs, dir)?.files;
+    const baseline = expected.fixtures["a-snapshot-and-log"]?.files ?? [];
+    expect(files).toEqual([...baseline, "manifest.json.tmp"].sort());
   });
 });

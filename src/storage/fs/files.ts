@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { FileSystem } from "./file-system.js";
-import { splitLines } from "./log-format.js";
 
 /** Bytes read from disk at a time when scanning a file line by line. */
 export const readChunkBytes = 4 * 1024 * 1024;
@@ -65,12 +64,16 @@ export function forEachLine(fs: FileSystem, file: string, visit: LineVisitor): n
       position += count;
       const data = chunk.subarray(0, carry.length + count);
       carry = Buffer.alloc(0);
-      for (const line of splitLines(data, 0)) {
-        if (!line.terminated && position < size) {
-          carry = Buffer.from(data.subarray(line.start));
+      let start = 0;
+      while (start < data.length) {
+        const at = data.indexOf(0x0a, start);
+        if (at === -1) {
+          if (position < size) carry = Buffer.from(data.subarray(start));
+          else visit(data, start, data.length, base + start, false);
           break;
         }
-        visit(data, line.start, line.end, base + line.start, line.terminated);
+        visit(data, start, at, base + start, true);
+        start = at + 1;
       }
     }
     return size;

@@ -37,14 +37,13 @@ interface LegacyManifest {
   archiveSegments: string[];
 }
 
-/** A line of a JSONL file: bytes [offset, end), and whether a "\n" followed it. */
+/** Bytes [offset, end) of a JSONL file, and whether a "\n" followed them. */
 type Line = { offset: number; end: number; terminated: boolean };
-type Snapshot = { records: Map<string, unknown>; version: number };
+type Records = Map<string, unknown>;
+type Snapshot = { records: Records; version: number };
 
 const manifestFile = "manifest.json";
-const newline = 0x0a;
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
 /** File names of the old layout, by directory, including the writers' temporary files. */
 const layoutNames: ReadonlyArray<readonly [string, RegExp]> = [
   ["snapshots", /^snap-\d+\.jsonl?(\.tmp)?$/],
@@ -63,41 +62,34 @@ export function readLegacyDirectory(fs: FileSystem, dir: string): LegacyDirector
     if (op.op === "set") records.set(op.id, op.data);
     else records.delete(op.id);
   }
-  return {
-    schemaVersion: 1,
-    records,
-    snapshotRecords: snapshot.records,
-    ops,
-    archiveSegments: [...manifest.archiveSegments],
-    files: listLayoutFiles(fs, dir, manifest),
-  };
+  const files = listLayoutFiles(fs, dir, manifest);
+  const archiveSegments = [...manifest.archiveSegments];
+  const schemaVersion = snapshot.version;
+  return { schemaVersion, records, snapshotRecords: snapshot.records, ops, archiveSegments, files };
 }
 
 /** Reads an archive segment by the name listArchiveSegments() gave, or by its period. */
-export function readLegacyArchive(fs: FileSystem, dir: string, segment: string): Map<string, unknown> {
+export function readLegacyArchive(fs: FileSystem, dir: string, segment: string): Records {
   const manifest = readManifest(fs, dir);
   if (manifest === undefined) throw new NotFoundError(`${dir} has no opslog 0.x manifest.json`);
   const file = manifest.archiveSegments.find(
     (name) => name === segment || name === `archive/archive-${segment}.json`,
   );
   if (file === undefined) throw new NotFoundError(`archive segment '${segment}' not found`);
-  const bytes = readWholeFile(fs, joinPath(dir, file));
-  if (bytes === undefined) throw new CorruptionError(file, 0, "listed in manifest.json but missing");
-  return readContainer(parseJson(decode(bytes, file, 0), file, 0), file, "period").records;
+  const bytes = readWholeFile(fs, joinPath(dir, file)) ?? corrupt(file, 0, "listed but missing");
+  const raw = parseJson(decode(bytes, file, 0), file, 0);
+  return readContainer(raw, file, ["timestamp", "period"]).records;
 }
 
 function readManifest(fs: FileSystem, dir: string): LegacyManifest | undefined {
   const bytes = readWholeFile(fs, joinPath(dir, manifestFile));
   if (bytes === undefined) return undefined;
   const text = decode(bytes, manifestFile, 0);
-  const head = tryParse(bytes.subarray(0, splitLines(bytes)[0]?.end ?? 0));
-  const own = isObject(head) && head.format === "opslog";
-  if (own || text.includes('"format":"opslog"')) return undefined; // ours, maybe damaged
+  // Ours (even damaged) has this; 0.x never wrote a "format" key, and pretty-printed with ": ".
+  if (text.includes('"format":"opslog"')) return undefined;
   const raw = parseJson(text, manifestFile, 0);
-  if (!isObject(raw)) throw new CorruptionError(manifestFile, 0, "manifest is not a JSON object");
-  const fail = (reason: string): never => {
-    throw new CorruptionError(manifestFile, 0, `manifest ${reason}`);
-  };
+  const fail = (reason: string): never => corrupt(manifestFile, 0, `manifest ${reason}`);
+  if (!isObject(raw)) return fail("is not a JSON object");
   if (raw.version !== undefined && !isPositiveInteger(raw.version)) fail("version is invalid");
   const currentSnapshot = relativePath(raw.currentSnapshot) ?? fail("currentSnapshot is invalid");
   const activeOps = relativePath(raw.activeOps) ?? fail("activeOps is invalid");
@@ -105,13 +97,10 @@ function readManifest(fs: FileSystem, dir: string): LegacyManifest | undefined {
   const archiveSegments = (raw.archiveSegments as unknown[]).map(
     (name) => relativePath(name) ?? fail("archiveSegments has an invalid entry"),
   );
-  let activeAgentOps: string[] | undefined;
-  if (raw.activeAgentOps !== undefined) {
-    if (!isObject(raw.activeAgentOps)) fail("activeAgentOps is not an object");
-    activeAgentOps = Object.values(raw.activeAgentOps as object).map(
-      (path) => relativePath(path) ?? fail("activeAgentOps has an invalid entry"),
-    );
-  }
+  const agents = raw.activeAgentOps ?? {}; // multi-writer (0.3+): agent id → ops file
+  if (!isObject(agents)) fail("activeAgentOps is not an object");
+  const agentFiles = Object.values(agents).map((path) => relativePath(path) ?? fail("bad agent"));
+  const activeAgentOps = raw.activeAgentOps === undefined ? undefined : agentFiles;
   return { currentSnapshot, activeOps, activeAgentOps, archiveSegments };
 }
 
@@ -120,18 +109,15 @@ function readSnapshot(fs: FileSystem, dir: string, file: string): Snapshot {
   const bytes = readWholeFile(fs, joinPath(dir, file));
   if (bytes === undefined) throw new CorruptionError(file, 0, "snapshot named by manifest missing");
   const lines = splitLines(bytes);
-  const first = lines[0] ?? { offset: 0, end: 0, terminated: false };
-  const header = tryParse(bytes.subarray(first.offset, first.end));
+  const header = tryParse(bytes.subarray(0, lines[0]?.end ?? 0));
   if (header === undefined) {
-    return readContainer(parseJson(decode(bytes, file, 0), file, 0), file, "timestamp");
+    return readContainer(parseJson(decode(bytes, file, 0), file, 0), file, ["timestamp"]);
   }
-  if (isObject(header) && "records" in header) return readContainer(header, file, "timestamp");
-  if (!isObject(header) || !isPositiveInteger(header.version)) {
-    throw new CorruptionError(file, 0, "snapshot header has no valid version");
-  }
+  if (isObject(header) && "records" in header) return readContainer(header, file, ["timestamp"]);
+  if (!isObject(header) || !isPositiveInteger(header.version)) corrupt(file, 0, "bad header");
   const records = new Map<string, unknown>();
   for (const line of lines.slice(1)) {
-    const text = lineText(bytes, line, file);
+    const text = decode(bytes.subarray(line.offset, line.end), file, line.offset);
     if (text.trim() === "") continue;
     const entry = parseJson(text, file, line.offset);
     if (!isObject(entry) || typeof entry.id !== "string" || entry.data === undefined) {
@@ -143,15 +129,12 @@ function readSnapshot(fs: FileSystem, dir: string, file: string): Snapshot {
 }
 
 /** A JSON snapshot or archive segment: {version, timestamp, [period,] records: {id: record}}. */
-function readContainer(raw: unknown, file: string, textField: string): Snapshot {
-  const fail = (reason: string): never => {
-    throw new CorruptionError(file, 0, reason);
-  };
-  if (!isObject(raw)) return fail("not a JSON object");
-  if (!isPositiveInteger(raw.version)) fail("version is invalid");
-  if (typeof raw.timestamp !== "string" || typeof raw[textField] !== "string") fail("no timestamp");
-  if (!isObject(raw.records)) fail("records is not an object");
-  return { records: new Map(Object.entries(raw.records as object)), version: raw.version as number };
+function readContainer(raw: unknown, file: string, fields: string[]): Snapshot {
+  if (!isObject(raw)) return corrupt(file, 0, "not a JSON object");
+  if (!isPositiveInteger(raw.version)) corrupt(file, 0, "version is invalid");
+  for (const field of fields) if (typeof raw[field] !== "string") corrupt(file, 0, `no ${field}`);
+  if (!isObject(raw.records)) corrupt(file, 0, "records is not an object");
+  return { records: new Map(Object.entries(raw.records)), version: raw.version };
 }
 
 /** Single writer: the activeOps file. Multi-writer: every agent's file, by (clock, agent). */
@@ -173,12 +156,10 @@ function readOpsFile(fs: FileSystem, dir: string, file: string): LegacyOp[] {
   for (const [index, line] of lines.entries()) {
     const last = index === lines.length - 1 && !line.terminated;
     if (last && tryParse(bytes.subarray(line.offset, line.end)) === undefined) break; // torn
-    const text = lineText(bytes, line, file);
+    const text = decode(bytes.subarray(line.offset, line.end), file, line.offset);
     if (text.trim() === "") continue;
-    const raw = parseJson(text, file, line.offset);
-    const op = toLegacyOp(raw);
-    if (typeof op === "string") throw new CorruptionError(file, line.offset, op);
-    ops.push(op);
+    const op = toLegacyOp(parseJson(text, file, line.offset));
+    ops.push(typeof op === "string" ? corrupt(file, line.offset, op) : op);
   }
   return ops;
 }
@@ -188,24 +169,19 @@ function toLegacyOp(raw: unknown): LegacyOp | string {
   if (!isObject(raw)) return "operation is not a JSON object";
   const { ts, op, id, prev, encoding } = raw;
   if (typeof ts !== "string" || ts === "") return "operation ts is invalid";
-  if (op !== "set" && op !== "delete") return "operation op is neither set nor delete";
+  if (op !== "set" && op !== "delete") return `operation op is neither "set" nor "delete"`;
   if (typeof id !== "string" || id === "") return "operation id is invalid";
   if (prev === undefined) return "operation has no prev";
   if (op === "set" && (raw.data === undefined || raw.data === null)) return "set has no data";
   if (op === "delete" && (prev === null || "data" in raw)) return "delete needs prev, no data";
-  if (encoding !== undefined && encoding !== "full" && encoding !== "delta") {
-    return "operation encoding is invalid";
-  }
-  const result: LegacyOp = { ts, op, id, prev };
+  if (![undefined, "full", "delta"].includes(encoding as string)) return "bad encoding";
+  const full = encoding === "delta" ? applyDelta(raw.data, prev) : prev;
+  if (full === undefined) return "delta prev is not a {$set, $unset} patch of an object";
+  const result: LegacyOp = { ts, op, id, prev: full };
   if (op === "set") result.data = raw.data;
-  if (encoding === "delta") {
-    const full = applyDelta(raw.data, prev);
-    if (full === undefined) return "delta prev is not a {$set, $unset} patch of an object";
-    result.prev = full;
-  }
   const { agent, clock } = raw;
   if (agent !== undefined && (typeof agent !== "string" || agent === "")) return "bad agent";
-  if (clock !== undefined && !isPositiveInteger(clock) && clock !== 0) return "bad clock";
+  if (clock !== undefined && !isPositiveInteger(clock, 0)) return "bad clock";
   if (typeof agent === "string") result.agent = agent;
   if (typeof clock === "number") result.clock = clock;
   return result;
@@ -215,10 +191,9 @@ function toLegacyOp(raw: unknown): LegacyOp | string {
 function applyDelta(data: unknown, patch: unknown): Record<string, unknown> | undefined {
   if (!isObject(data) || !isObject(patch)) return undefined;
   const { $set, $unset } = patch;
-  if ($set !== undefined && !isObject($set)) return undefined;
-  if ($unset !== undefined && !Array.isArray($unset)) return undefined;
+  if (!isObject($set ?? {}) || !Array.isArray($unset ?? [])) return undefined;
   // fromEntries defines own properties, so a "__proto__" key stays data, never a prototype.
-  const unset = new Set<unknown>($unset ?? []);
+  const unset = new Set<unknown>(($unset ?? []) as unknown[]);
   const entries = [...Object.entries(data), ...Object.entries($set ?? {})];
   return Object.fromEntries(entries.filter(([key]) => !unset.has(key)));
 }
@@ -240,27 +215,23 @@ function listLayoutFiles(fs: FileSystem, dir: string, manifest: LegacyManifest):
   return [...files].sort();
 }
 
-/** Reads a whole file through the injected file system; undefined when it does not exist. */
+/** Reads a file through the port: undefined if missing, a prefix if it shrinks as we read. */
 function readWholeFile(fs: FileSystem, path: string): Uint8Array | undefined {
+  let fd: number | undefined;
   try {
     if (fs.stat(path) === undefined) return undefined;
-    const fd = fs.open(path, "r");
-    try {
-      const size = fs.fstat(fd).size;
-      const bytes = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const count = fs.read(fd, bytes, filled, size - filled, filled);
-        if (count === 0) break; // the file shrank while we read it
-        filled += count;
-      }
-      assert(filled <= size, "read past the size fstat reported");
-      return bytes.subarray(0, filled);
-    } finally {
-      fs.close(fd);
+    fd = fs.open(path, "r");
+    const bytes = new Uint8Array(fs.fstat(fd).size);
+    let filled = 0;
+    for (let count = -1; filled < bytes.length && count !== 0; filled += count) {
+      count = fs.read(fd, bytes, filled, bytes.length - filled, filled);
     }
+    assert(filled <= bytes.length, "read past the size fstat reported");
+    return bytes.subarray(0, filled);
   } catch (error) {
     throw toIoError(`reading ${path}`, error);
+  } finally {
+    if (fd !== undefined) fs.close(fd);
   }
 }
 
@@ -268,7 +239,7 @@ function readWholeFile(fs: FileSystem, path: string): Uint8Array | undefined {
 function splitLines(bytes: Uint8Array): Line[] {
   const lines: Line[] = [];
   for (let offset = 0; offset < bytes.length; ) {
-    const newlineAt = bytes.indexOf(newline, offset);
+    const newlineAt = bytes.indexOf(0x0a, offset);
     const end = newlineAt === -1 ? bytes.length : newlineAt;
     lines.push({ offset, end, terminated: newlineAt !== -1 });
     offset = end + 1;
@@ -282,10 +253,6 @@ function decode(bytes: Uint8Array, file: string, offset: number): string {
   } catch {
     throw new CorruptionError(file, offset, "not valid UTF-8");
   }
-}
-
-function lineText(bytes: Uint8Array, line: Line, file: string): string {
-  return decode(bytes.subarray(line.offset, line.end), file, line.offset);
 }
 
 /** The parsed value, or undefined when the bytes are not UTF-8 JSON. */
@@ -304,7 +271,8 @@ function parseJson(text: string, file: string, offset: number): unknown {
   } catch (error) {
     const message = error instanceof Error ? error.message : "";
     const at = /position (\d+)/.exec(message)?.[1] ?? (/end of JSON/.test(message) ? "" : "0");
-    const bytesBefore = encoder.encode(at === "" ? text : text.slice(0, Number(at))).length;
+    const before = at === "" ? text : text.slice(0, Number(at));
+    const bytesBefore = new TextEncoder().encode(before).length;
     throw new CorruptionError(file, offset + bytesBefore, "not valid JSON");
   }
 }
@@ -315,6 +283,10 @@ function relativePath(value: unknown): string | undefined {
   return value.split("/").some((part) => part === ".." || part === "") ? undefined : value;
 }
 
+function corrupt(file: string, offset: number, reason: string): never {
+  throw new CorruptionError(file, offset, reason);
+}
+
 function joinPath(dir: string, file: string): string {
   return dir.endsWith("/") ? `${dir}${file}` : `${dir}/${file}`;
 }
@@ -323,6 +295,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 1;
+function isPositiveInteger(value: unknown, least = 1): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= least;
 }

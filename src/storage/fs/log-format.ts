@@ -41,51 +41,45 @@ export type LineCheck =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; reason: string };
 
-/** Checks and parses the line in bytes [start, end) (end excludes the newline). */
-export function decodeLine(bytes: Uint8Array, start: number, end: number): LineCheck {
-  const length = end - start;
-  if (length < crcSuffixBytes + 2) return { ok: false, reason: "record too short" };
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** `,"crc":"` as bytes, to find the checksum member without decoding the line. */
+const crcPrefixBytes = Buffer.from(crcPrefix, "latin1");
+
+/**
+ * Checks and parses the line in bytes [start, end) (end excludes the newline). The parsed
+ * object keeps its `crc` member: deleting it would slow every later access to the object.
+ */
+export function decodeLine(bytes: Buffer, start: number, end: number): LineCheck {
+  if (end - start < crcSuffixBytes + 2) return { ok: false, reason: "record too short" };
   const suffixStart = end - crcSuffixBytes;
-  if (buffer.toString("latin1", suffixStart, suffixStart + 8) !== crcPrefix) {
+  if (bytes.compare(crcPrefixBytes, 0, 8, suffixStart, suffixStart + 8) !== 0) {
     return { ok: false, reason: "record has no checksum" };
   }
-  const expected = buffer.toString("latin1", suffixStart + 8, end - 2);
-  const actual = crcHex(buffer.subarray(start, suffixStart));
-  if (expected !== actual) {
-    return { ok: false, reason: `checksum mismatch (stored ${expected}, computed ${actual})` };
+  const stored = parseHex(bytes, suffixStart + 8);
+  const actual = zlib.crc32(bytes.subarray(start, suffixStart));
+  if (stored !== actual || bytes[end - 2] !== 0x22 || bytes[end - 1] !== 0x7d) {
+    return { ok: false, reason: `checksum mismatch (stored ${bytes.toString("latin1", suffixStart + 8, suffixStart + 16)}, computed ${actual.toString(16).padStart(8, "0")})` };
   }
   try {
-    const value = JSON.parse(buffer.toString("utf8", start, end)) as unknown;
+    const value = JSON.parse(bytes.toString("utf8", start, end)) as unknown;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return { ok: false, reason: "record is not a JSON object" };
     }
-    delete (value as Record<string, unknown>)["crc"];
     return { ok: true, value: value as Record<string, unknown> };
   } catch {
     return { ok: false, reason: "record is not valid JSON" };
   }
 }
 
-export interface RawLine {
-  start: number;
-  /** Offset of the newline, or of the end of the data when the line is unterminated. */
-  end: number;
-  terminated: boolean;
-}
-
-/** Splits bytes into lines, with offsets relative to `base`. */
-export function* splitLines(bytes: Uint8Array, base = 0): Generator<RawLine> {
-  let start = 0;
-  while (start < bytes.length) {
-    const at = bytes.indexOf(newline, start);
-    if (at === -1) {
-      yield { start: base + start, end: base + bytes.length, terminated: false };
-      return;
-    }
-    yield { start: base + start, end: base + at, terminated: true };
-    start = at + 1;
+/** Reads 8 lowercase hex digits as an unsigned 32-bit number; -1 when they are not hex. */
+function parseHex(bytes: Buffer, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = bytes[i]!;
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
   }
+  return value;
 }
 
 export function fileNumberName(prefix: string, number: number, extension: string): string {

@@ -48,7 +48,7 @@ export function logRecordProblem(value: Record<string, unknown>): string | undef
 
 /** Drops the recovery-only fields, leaving the public Operation. */
 export function toOperation(record: LogRecord): Operation {
-  const { g: _g, n: _n, ...op } = record;
+  const { g: _g, n: _n, crc: _crc, ...op } = record as LogRecord & { crc?: string };
   if (op.data === undefined) delete op.data;
   return op;
 }
