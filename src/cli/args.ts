@@ -21,7 +21,11 @@ export function parseCommandLine(command: Command, args: string[]): ParsedComman
   const config = Object.fromEntries(
     Object.entries(options).map(([name, spec]) => [
       name,
-      { type: spec.type, multiple: spec.multiple ?? false, ...(spec.short ? { short: spec.short } : {}) },
+      {
+        type: spec.type,
+        multiple: spec.multiple ?? false,
+        ...(spec.short ? { short: spec.short } : {}),
+      },
     ]),
   );
   let parsed;
@@ -47,9 +51,11 @@ export function parseCommandLine(command: Command, args: string[]): ParsedComman
 /** Parses a positive integer option such as `--limit`. */
 export function parseCount(name: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER) {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw usageError(`--${name} must be a whole number; got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text))
+    throw usageError(`--${name} must be a whole number; got ${JSON.stringify(text)}`);
   const value = Number(text);
-  if (value < 1 || value > max) throw usageError(`--${name} must be between 1 and ${max}; got ${value}`);
+  if (value < 1 || value > max)
+    throw usageError(`--${name} must be between 1 and ${max}; got ${value}`);
   return value;
 }
 

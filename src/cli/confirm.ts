@@ -6,7 +6,11 @@ import { createInterface } from "node:readline";
  */
 export function confirm(question: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const reader = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+    const reader = createInterface({
+      input: process.stdin,
+      output: process.stderr,
+      terminal: false,
+    });
     let answered = false;
     process.stderr.write(`${question} [y/N] `);
     reader.once("line", (answer) => {

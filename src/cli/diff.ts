@@ -28,7 +28,11 @@ export function diffValues(before: unknown, after: unknown, path = ""): Change[]
   return [{ path, kind: "changed", before, after }];
 }
 
-function diffObjects(before: Record<string, unknown>, after: Record<string, unknown>, path: string) {
+function diffObjects(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  path: string,
+) {
   const changes: Change[] = [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {

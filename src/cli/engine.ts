@@ -2,9 +2,15 @@
  * The one place the CLI touches the engine: everything it needs from the library comes through
  * here, so a change in the engine's surface is a change in this file only.
  */
-export { Store, OpslogError, LockedError } from "../index.js";
-export { inspect, verify } from "./pending-engine.js";
-export type { Operation, StoreStats, RepairReport, LockHolder } from "../index.js";
+export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
+export type {
+  Operation,
+  StoreStats,
+  RepairReport,
+  LockHolder,
+  DirectoryInfo,
+  VerifyReport,
+} from "../index.js";
 export { parseIsoMicros } from "../util/time.js";
 
 import { Store } from "../index.js";

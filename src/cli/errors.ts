@@ -52,7 +52,10 @@ export function errorCodeOf(error: unknown): string {
 /** One line for people (`code: message`), or one JSON line for scripts. */
 export function formatError(error: unknown, json: boolean): string {
   const code = errorCodeOf(error);
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    /\s*\n\s*/g,
+    " ",
+  );
   if (!json) return `${code}: ${message}`;
   const details = error instanceof CliError ? error.details : {};
   return JSON.stringify({ error: { code, message, ...details } });

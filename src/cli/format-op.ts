@@ -36,7 +36,10 @@ export function operationHeader(out: Output, op: Operation): string {
 /** An operation for people: its header and a field-level diff of prev → data. */
 export function formatOperation(out: Output, op: Operation): string {
   const after = op.op === "delete" ? null : op.data;
-  const lines = [operationHeader(out, op), ...diffValues(op.prev, after).map((c) => changeLine(out, c))];
+  const lines = [
+    operationHeader(out, op),
+    ...diffValues(op.prev, after).map((c) => changeLine(out, c)),
+  ];
   return lines.join("\n");
 }
 

@@ -44,7 +44,9 @@ export function commandHelp(command: Command): string {
 
 export function mainHelp(commands: Command[], version: string): string {
   const width = Math.max(...commands.map((command) => command.name.length));
-  const codes = Object.entries(exitCodes).map(([name, code]) => `${code} ${name}`).join(", ");
+  const codes = Object.entries(exitCodes)
+    .map(([name, code]) => `${code} ${name}`)
+    .join(", ");
   return [
     `opslog ${version}: inspect and operate an opslog store directory`,
     "",

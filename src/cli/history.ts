@@ -37,15 +37,6 @@ function historyApi(store: AnyStore): HistoryApi {
   return store as unknown as HistoryApi;
 }
 
-export function hasHistoryApi(store: AnyStore): { ops: boolean; at: boolean; redo: boolean } {
-  const api = historyApi(store);
-  return {
-    ops: typeof api.ops === "function",
-    at: typeof api.at === "function",
-    redo: typeof api.redo === "function",
-  };
-}
-
 /** True when `op` comes after `point` (a seq, or an ISO timestamp compared by time). */
 export function isAfter(op: Operation, point: Point): boolean {
   if (typeof point === "number") return op.seq > point;
@@ -112,7 +103,11 @@ function replayBackward(store: AnyStore, point: Point): StateView {
   const last = index >= 0 ? (ops[index] as Operation) : undefined;
   const oldest = ops[0];
   const reachedSeq = last?.seq ?? (oldest ? oldest.seq - 1 : store.stats().seq);
-  if (last === undefined && reachedSeq > 0 && (oldest !== undefined || isBefore(point, reachedSeq))) {
+  if (
+    last === undefined &&
+    reachedSeq > 0 &&
+    !(typeof point === "number" && point >= reachedSeq)
+  ) {
     throw new CliError(
       "OPSLOG_INVALID_ARGUMENT",
       `history before seq ${reachedSeq} is no longer retained; the oldest reachable point is ` +
@@ -121,10 +116,6 @@ function replayBackward(store: AnyStore, point: Point): StateView {
     );
   }
   return mapView(state, reachedSeq, last?.ts);
-}
-
-function isBefore(point: Point, seq: number): boolean {
-  return typeof point === "number" ? point < seq : true;
 }
 
 function mapView(state: Map<string, unknown>, seq: number, ts: string | undefined): StateView {

@@ -11,7 +11,13 @@ export interface ImportRecord {
 }
 
 export class BadLineError extends CliError {
-  constructor(file: string, line: number, reason: string, code = "OPSLOG_INVALID_VALUE", imported = 0) {
+  constructor(
+    file: string,
+    line: number,
+    reason: string,
+    code = "OPSLOG_INVALID_VALUE",
+    imported = 0,
+  ) {
     super(code, `${file} line ${line}: ${reason}`, exitCodes.failed, { file, line, imported });
   }
 }
@@ -20,7 +26,11 @@ export class BadLineError extends CliError {
  * Checks one line as the store would: JSON, an object with a non-empty string `id` and a
  * `value` the store accepts. Other members are ignored. Returns undefined for a blank line.
  */
-export function parseImportLine(file: string, line: number, text: string): ImportRecord | undefined {
+export function parseImportLine(
+  file: string,
+  line: number,
+  text: string,
+): ImportRecord | undefined {
   if (text.trim() === "") return undefined;
   let parsed: unknown;
   try {

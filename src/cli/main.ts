@@ -30,7 +30,12 @@ function exitQuietlyOnClosedPipe(): void {
 
 async function dispatch(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+  if (
+    name === undefined ||
+    name === "--help" ||
+    name === "-h" ||
+    (name === "help" && rest.length === 0)
+  ) {
     process.stdout.write(mainHelp(commands, packageVersion()));
     return name === undefined ? exitCodes.usage : exitCodes.ok;
   }
@@ -40,7 +45,8 @@ async function dispatch(args: string[]): Promise<number> {
   }
   const helpTarget = name === "help" ? rest[0] : undefined;
   const command = findCommand(helpTarget ?? name);
-  if (!command) throw usageError(`unknown command ${JSON.stringify(helpTarget ?? name)}; see opslog --help`);
+  if (!command)
+    throw usageError(`unknown command ${JSON.stringify(helpTarget ?? name)}; see opslog --help`);
   if (helpTarget !== undefined) {
     process.stdout.write(commandHelp(command));
     return exitCodes.ok;

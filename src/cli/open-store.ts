@@ -19,7 +19,10 @@ export async function requireStoreDirectory(dir: string): Promise<void> {
  * Opens a store for reading: no lock is taken, so this works while another process writes.
  * The callback's result is returned after the store is closed, whatever happens.
  */
-export async function withReadStore<R>(dir: string, use: (store: AnyStore) => Promise<R>): Promise<R> {
+export async function withReadStore<R>(
+  dir: string,
+  use: (store: AnyStore) => Promise<R>,
+): Promise<R> {
   await requireStoreDirectory(dir);
   const store: AnyStore = new Store();
   await store.open(dir, { readOnly: true });

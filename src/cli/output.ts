@@ -3,8 +3,19 @@ import { styleText } from "node:util";
 
 type Style = Parameters<typeof styleText>[0];
 
+/**
+ * Whether to colour is decided once, by shouldColor(); newer Node versions would otherwise
+ * second-guess it against process.stdout (ignored where the option does not exist).
+ */
+const noValidation = { validateStream: false };
+
+function style(format: Style, text: string): string {
+  return styleText(format, text, noValidation);
+}
+
 /** Strings (keys when followed by a colon), literals and numbers of a JSON text. */
-const jsonToken = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const jsonToken =
+  /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
 /**
  * Colour only for people: when the stream is a terminal and NO_COLOR is not set at all
@@ -33,7 +44,8 @@ export class Output {
   }
 
   async write(text: string): Promise<void> {
-    if (!this.stream.write(text)) await once(this.stream as unknown as NodeJS.EventEmitter, "drain");
+    if (!this.stream.write(text))
+      await once(this.stream as unknown as NodeJS.EventEmitter, "drain");
   }
 
   line(text = ""): Promise<void> {
@@ -50,8 +62,8 @@ export class Output {
     return this.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
-  paint(style: Style, text: string): string {
-    return this.color ? styleText(style, text) : text;
+  paint(format: Style, text: string): string {
+    return this.color ? style(format, text) : text;
   }
 
   /** A record value for people: indented JSON, coloured on a terminal. */
@@ -59,8 +71,9 @@ export class Output {
     const json = JSON.stringify(value, null, indent) ?? "undefined";
     if (!this.color) return json;
     return json.replace(jsonToken, (match, text?: string, colon?: string, literal?: string) => {
-      if (text !== undefined) return colon ? `${styleText("cyan", text)}${colon}` : styleText("green", text);
-      return styleText(literal !== undefined ? "magenta" : "yellow", match);
+      if (text !== undefined)
+        return colon ? `${style("cyan", text)}${colon}` : style("green", text);
+      return style(literal !== undefined ? "magenta" : "yellow", match);
     });
   }
 }

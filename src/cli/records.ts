@@ -26,7 +26,8 @@ export interface Condition {
 
 export function parseWhere(text: string): Condition {
   const equals = text.indexOf("=");
-  if (equals <= 0) throw usageError(`--where must look like field=value; got ${JSON.stringify(text)}`);
+  if (equals <= 0)
+    throw usageError(`--where must look like field=value; got ${JSON.stringify(text)}`);
   const field = text.slice(0, equals);
   const raw = text.slice(equals + 1);
   let value: unknown = raw;
@@ -49,7 +50,9 @@ function fieldAt(record: unknown, path: string[]): unknown {
 }
 
 export function matchesAll(record: unknown, conditions: Condition[]): boolean {
-  return conditions.every((condition) => isDeepStrictEqual(fieldAt(record, condition.path), condition.value));
+  return conditions.every((condition) =>
+    isDeepStrictEqual(fieldAt(record, condition.path), condition.value),
+  );
 }
 
 /**

@@ -92,9 +92,10 @@ export class Checkpointer {
     const engine = this.engine;
     const seq = engine.lastSeq;
     if (seq === this.snapshotSeq && !force) return;
+    const ts = engine.lastTs;
     const copy = new Map(engine.state);
     await engine.queue.roll(seq + 1);
-    await engine.storage.writeSnapshot(seq, engine.schemaVersion, copy);
+    await engine.storage.writeSnapshot(seq, ts, engine.schemaVersion, copy);
     engine.history.forgetThrough(seq);
     this.snapshotSeq = seq;
     this.opsSince = engine.lastSeq - seq;

@@ -80,7 +80,8 @@ export class CommitQueue {
         ).finally(() => this.schedule(true));
       }
       this.items.push(item);
-      this.schedule(this.items.length >= groupOpsMax);
+      // A roll waits for nothing: it only orders itself after the operations before it.
+      this.schedule(this.items.length >= groupOpsMax || item.rollTo !== undefined);
     });
   }
 

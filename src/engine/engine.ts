@@ -30,6 +30,8 @@ export class Engine {
   readonly checkpointer: Checkpointer;
   readonly repair: RepairReport | undefined;
   schemaVersion: number;
+  /** Timestamp of the last operation applied. */
+  lastTs: string | undefined;
   private seq: number;
   private readonly clock: MonotonicClock;
   private closed = false;
@@ -52,7 +54,10 @@ export class Engine {
     this.repair = loaded.repair;
     this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
     this.clock = new MonotonicClock(options.clock);
-    if (recovered.lastTs) this.clock.observe(parseIsoMicros(recovered.lastTs) ?? 0);
+    for (const ts of [loaded.snapshotTs, recovered.lastTs]) {
+      if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
+    }
+    this.lastTs = recovered.lastTs ?? loaded.snapshotTs;
     this.queue = new CommitQueue(
       storage,
       options.writeMode,
@@ -97,6 +102,7 @@ export class Engine {
     if (change.redo !== undefined) op.redo = change.redo;
     if (change.archive !== undefined) op.archive = change.archive;
     applyOperation(this.state, Object.freeze(op));
+    this.lastTs = op.ts;
     return op;
   }
 

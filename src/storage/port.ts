@@ -7,6 +7,8 @@ export interface LoadedStore {
   records: Map<string, unknown>;
   /** The snapshot shows the state after every operation with seq ≤ snapshotSeq. */
   snapshotSeq: number;
+  /** Timestamp of the operation at snapshotSeq: new timestamps must come after it. */
+  snapshotTs?: string;
   /** Retained operations with seq > snapshotSeq, oldest first, complete batches only. */
   ops: Operation[];
   /** Schema version of the data in `records` and `ops` (older data gets migrated). */
@@ -35,7 +37,7 @@ export interface Storage {
   /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
   roll(nextSeq: number): void;
   /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */
-  writeSnapshot(seq: number, schemaVersion: number, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  writeSnapshot(seq: number, ts: string | undefined, schemaVersion: number, entries: ReadonlyMap<string, unknown>): Promise<void>;
   /** Merges `records` into archive segment `name` durably. */
   writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number>;
   readArchive(name: string): Map<string, unknown>;

@@ -122,26 +122,26 @@ export function sameRecords(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<stri
 
 /**
  * Whether the observed archive fits the candidates from `from` on: every record archived by
- * candidate `from` is there with its value, and every record there was archived with that
- * value by some candidate (an archive file becomes durable before its deletes are logged, so a
- * crash can leave a record in both places).
+ * candidate `from` is there, and every record there holds a value that some candidate from
+ * `from` on archived under that id. (An archive file is merged and made durable before the
+ * deletes are logged, so a crash can leave a record in both places, or an archived record
+ * already replaced by a newer archived value of the same id.)
  */
 export function archiveFits(observed: Observed, candidates: readonly Model[], from: number): boolean {
-  const base = candidates[from]!;
-  for (const [segment, records] of base.archive) {
+  const later = candidates.slice(from);
+  const known = (segment: string, id: string, value: unknown): boolean =>
+    later.some((c) => {
+      const records = c.archive.get(segment);
+      return records !== undefined && records.has(id) && isDeepStrictEqual(records.get(id), value);
+    });
+  for (const [segment, records] of candidates[from]!.archive) {
     const seen = observed.archive.get(segment);
-    if (!seen) return false;
-    for (const [id, value] of records) {
-      if (!isDeepStrictEqual(seen.get(id), value)) return false;
+    for (const id of records.keys()) {
+      if (!seen?.has(id) || !known(segment, id, seen.get(id))) return false;
     }
   }
   for (const [segment, records] of observed.archive) {
-    for (const [id, value] of records) {
-      const known = candidates
-        .slice(from)
-        .some((c) => isDeepStrictEqual(c.archive.get(segment)?.get(id), value));
-      if (!known) return false;
-    }
+    for (const [id, value] of records) if (!known(segment, id, value)) return false;
   }
   return true;
 }

@@ -16,6 +16,8 @@ export interface WorkloadShape {
   undo: boolean;
   archive: boolean;
   reopen: boolean;
+  /** Passed to every open: whether a reopen checkpoints (and so forgets the undo stack). */
+  checkpointOnClose: boolean;
 }
 
 export interface Issued {
@@ -52,7 +54,7 @@ function randomValue(rng: Random, n: number): unknown {
 /** Generates the intents of one phase; applies them to `model` (the state after issuing). */
 export function nextPhase(rng: Random, model: Model, shape: WorkloadShape, counter: { n: number }): Intent[] {
   const roll = rng.next();
-  if (shape.reopen && roll < 0.06) return [{ kind: "reopen", checkpointOnClose: rng.chance(0.5) }];
+  if (shape.reopen && roll < 0.06) return [{ kind: "reopen", checkpointOnClose: shape.checkpointOnClose }];
   const count = rng.between(1, shape.inFlightMax);
   const intents: Intent[] = [];
   for (let i = 0; i < count; i++) {
@@ -265,6 +267,7 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
   const counter = { n: 0 };
   let store: AnyStore | undefined = new Store<unknown>();
   const result: RunResult = { issued, store };
+  ctx = { ...ctx, options: { ...ctx.options, checkpointOnClose: ctx.shape.checkpointOnClose } };
   try {
     await withTimeout(store.open(ctx.dir, ctx.options), ctx.phaseTimeoutMs, "open");
   } catch (error) {
@@ -287,17 +290,20 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
     const entries = intents.map((intent) => ({ intent, expected: model.apply(intent), outcome: "pending" as const }));
     issued.push(...entries);
     await withTimeout(Promise.all(entries.map((e) => issue(store!, e))), ctx.phaseTimeoutMs, `phase ${phase}`);
-    if (ctx.checkModel && !ctx.fs.crashed) await checkPhase(store, entries, model, phase);
+    if (ctx.checkModel && !ctx.fs.crashed) {
+      await checkPhase(store, entries, model, phase).catch((error: unknown) => {
+        throw new Error(`${String(error)}\ncalls:\n${describeIssued(issued)}`);
+      });
+    }
   }
   return result;
 }
 
 async function reopen(store: AnyStore, ctx: RunContext, entry: Issued): Promise<AnyStore | undefined> {
-  const checkpointOnClose = entry.intent.kind === "reopen" && entry.intent.checkpointOnClose;
   try {
     await withTimeout(store.close(), ctx.phaseTimeoutMs, "close");
     const next = new Store<unknown>();
-    await withTimeout(next.open(ctx.dir, { ...ctx.options, checkpointOnClose }), ctx.phaseTimeoutMs, "reopen");
+    await withTimeout(next.open(ctx.dir, ctx.options), ctx.phaseTimeoutMs, "reopen");
     entry.outcome = "acked";
     return next;
   } catch (error) {

@@ -47,13 +47,13 @@ function variantFor(rng: Random): Variant {
   if (rng.chance(0.6)) {
     return {
       name: "manual checkpoints, undo",
-      shape: { phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true },
+      shape: { phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
       options: { clock: fixedClock, checkpointThreshold: 0 },
     };
   }
   return {
     name: "auto checkpoints",
-    shape: { phases: rng.between(4, 14), inFlightMax: 6, undo: false, archive: true, reopen: true },
+    shape: { phases: rng.between(4, 14), inFlightMax: 6, undo: false, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
     options: { clock: fixedClock, checkpointThreshold: rng.between(2, 9) },
   };
 }
@@ -91,16 +91,30 @@ async function crashTrial(workloadSeed: number, step: number, lying = false): Pr
     checkModel: false, phaseTimeoutMs,
   });
   const crashedDuringRun = fs.crashed;
-  const after = fs.crash();
+  let after = fs.crash();
   await abandon(run.store);
-  // The crashed process is gone; its successor finds the same disk (under a name this
-  // process has not locked).
-  const reopenDir = freshDir();
-  if (after.stat(dir)) after.moveDurable(dir, reopenDir);
   const context = () =>
     `variant: ${variant.name}\ncalls:\n${describeIssued(run.issued)}\nlast fs calls:\n${fs.trace.join("\n")}`;
   const bad = unexpectedFailure(run.issued, crashedDuringRun, run.openError);
   if (bad) return `${bad}\n${context()}`;
+  // The crashed process is gone; its successor finds the same disk (under a name this
+  // process has not locked). Sometimes the successor crashes too, in the middle of recovery.
+  let reopenDir = freshDir();
+  if (after.stat(dir)) after.moveDurable(dir, reopenDir);
+  if (rng.chance(0.3)) {
+    const recoveryCrash = rng.between(1, 40);
+    after.crashAt(after.calls + recoveryCrash);
+    const doomed = new Store<unknown>();
+    const opened = await doomed.open(reopenDir, { ...variant.options, fileSystem: after }).then(
+      () => true,
+      () => false,
+    );
+    after = after.crash();
+    if (opened) await abandon(doomed);
+    const next = freshDir();
+    if (after.stat(reopenDir)) after.moveDurable(reopenDir, next);
+    reopenDir = next;
+  }
   const store = new Store<unknown>();
   try {
     await withTimeout(store.open(reopenDir, { ...variant.options, fileSystem: after }), phaseTimeoutMs, "reopen");
@@ -150,8 +164,10 @@ describe("crash simulation", () => {
   if (single) {
     it("replays one trial", async () => {
       const workloadSeed = Number(single);
-      const step = Number(process.env["OPSLOG_CRASH_STEP"] ?? "1");
-      const failure = await crashTrial(workloadSeed, step);
+      const step = Number(process.env["OPSLOG_CRASH_STEP"] ?? "0");
+      const total = await dryRun(workloadSeed);
+      expect(total).toBeGreaterThan(0);
+      const failure = step > 0 ? await crashTrial(workloadSeed, step) : undefined;
       expect(failure, replayHint(workloadSeed, step)).toBeUndefined();
     });
     return;

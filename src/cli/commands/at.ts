@@ -41,7 +41,8 @@ export const atCommand: Command = {
         return exitCodes.ok;
       }
       // On stderr, so that stdout is exactly what `ls` prints.
-      if (!out.json) process.stderr.write(`state at seq ${view.seq}${view.ts ? ` (${view.ts})` : ""}\n`);
+      if (!out.json)
+        process.stderr.write(`state at seq ${view.seq}${view.ts ? ` (${view.ts})` : ""}\n`);
       await listRecords(out, view.entries(), options);
       return exitCodes.ok;
     });

@@ -19,7 +19,13 @@ export const compactCommand: Command = {
       await store.compact();
       const stats = store.stats();
       const bytesAfter = (await inspect(dir)).totalBytes;
-      return { records: stats.activeRecords, checkpointedOps: checkpointed, seq: stats.seq, bytesBefore, bytesAfter };
+      return {
+        records: stats.activeRecords,
+        checkpointedOps: checkpointed,
+        seq: stats.seq,
+        bytesBefore,
+        bytesAfter,
+      };
     });
     if (out.json) {
       await out.jsonDocument(result);

@@ -52,15 +52,28 @@ export const exportCommand: Command = {
   summary: "records (or --ops: operations) as JSON Lines to stdout or --out",
   usage: ["export <dir> [--ops [--since point] [--until point]] [--out file] [--json]"],
   details: [
-    "Records are written one {\"id\",\"value\"} object per line, sorted by id: the format " +
+    'Records are written one {"id","value"} object per line, sorted by id: the format ' +
       "`opslog import` reads. With --ops, every retained operation, oldest first. With --out " +
       "the file appears complete or not at all, and a summary is printed (as JSON with --json).",
   ],
   options: {
     ops: { type: "boolean", description: "export operations instead of records" },
-    since: { type: "string", value: "point", description: "with --ops: operations after this seq or time" },
-    until: { type: "string", value: "point", description: "with --ops: operations up to this seq or time" },
-    out: { type: "string", short: "o", value: "file", description: "write to this file instead of stdout" },
+    since: {
+      type: "string",
+      value: "point",
+      description: "with --ops: operations after this seq or time",
+    },
+    until: {
+      type: "string",
+      value: "point",
+      description: "with --ops: operations up to this seq or time",
+    },
+    out: {
+      type: "string",
+      short: "o",
+      value: "file",
+      description: "write to this file instead of stdout",
+    },
   },
   positionals: { min: 1, max: 1 },
   async run({ positionals, options, out }) {
@@ -78,7 +91,10 @@ export const exportCommand: Command = {
     const { count, bytes } = await withReadStore(dir, (store) => exportToFile(store, file, query));
     const kind = query.ops ? "operations" : "records";
     if (out.json) await out.jsonDocument({ file, [kind]: count, bytes });
-    else await out.line(`exported ${formatCount(count, kind.slice(0, -1))} to ${file} (${formatBytes(bytes)})`);
+    else
+      await out.line(
+        `exported ${formatCount(count, kind.slice(0, -1))} to ${file} (${formatBytes(bytes)})`,
+      );
     return exitCodes.ok;
   },
 };

@@ -13,7 +13,11 @@ export const getCommand: Command = {
     const [dir, id] = positionals as [string, string];
     return withReadStore(dir, async (store) => {
       if (!store.has(id)) {
-        throw new CliError("OPSLOG_NOT_FOUND", `no record with id ${JSON.stringify(id)}`, exitCodes.notFound);
+        throw new CliError(
+          "OPSLOG_NOT_FOUND",
+          `no record with id ${JSON.stringify(id)}`,
+          exitCodes.notFound,
+        );
       }
       const value = store.get(id);
       if (out.json) await out.jsonLine({ id, value });

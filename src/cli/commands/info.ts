@@ -1,5 +1,11 @@
 import type { Command, CommandContext } from "../command.js";
-import { inspect, OpslogError, type AnyStore, type LockHolder, type StoreStats } from "../engine.js";
+import {
+  inspect,
+  OpslogError,
+  type AnyStore,
+  type LockHolder,
+  type StoreStats,
+} from "../engine.js";
 import { exitCodes } from "../errors.js";
 import { listOps } from "../history.js";
 import { requireStoreDirectory, withReadStore } from "../open-store.js";
@@ -44,23 +50,36 @@ function fileRows(info: DirectoryInfo): [string, string][] {
   const snapshot = info.snapshot;
   rows.push([
     "snapshot",
-    snapshot ? `${snapshot.file}  up to seq ${snapshot.seq}  ${formatBytes(snapshot.bytes)}` : "none",
+    snapshot
+      ? `${snapshot.file}  up to seq ${snapshot.seq}  ${formatBytes(snapshot.bytes)}`
+      : "none",
   ]);
   info.segments.forEach((segment, index) => {
     const state = segment.sealed ? "sealed" : "active";
-    const text = `${segment.file}  from seq ${segment.firstSeq}  ${formatBytes(segment.bytes)}  ${state}`;
-    rows.push([index === 0 ? "log" : "", text]);
+    const size = formatBytes(segment.bytes);
+    rows.push([index === 0 ? "log" : "", `${segment.file}  from seq ${segment.firstSeq}  ${size}  ${state}`]);
   });
   if (info.segments.length === 0) rows.push(["log", "none"]);
   info.archive.forEach((segment, index) => {
-    rows.push([index === 0 ? "archive" : "", `${segment.name}  ${segment.file}  ${formatBytes(segment.bytes)}`]);
+    rows.push([
+      index === 0 ? "archive" : "",
+      `${segment.name}  ${segment.file}  ${formatBytes(segment.bytes)}`,
+    ]);
   });
   return rows;
 }
 
-async function printText(out: Output, dir: string, info: DirectoryInfo, state: StateSummary | Error) {
+async function printText(
+  out: Output,
+  dir: string,
+  info: DirectoryInfo,
+  state: StateSummary | Error,
+) {
   const version = `opslog format v${info.formatVersion}, schema v${info.schemaVersion}`;
-  const rows: [string, string][] = [["store", dir], ["format", info.legacy ? `${version} (legacy)` : version]];
+  const rows: [string, string][] = [
+    ["store", dir],
+    ["format", info.legacy ? `${version} (legacy)` : version],
+  ];
   if (state instanceof Error) {
     rows.push(["state", out.paint("red", `cannot be read: ${state.message}`)]);
   } else {
@@ -96,7 +115,8 @@ export const infoCommand: Command = {
       state = error;
     }
     if (out.json) {
-      const error = state instanceof OpslogError ? { code: state.code, message: state.message } : null;
+      const error =
+        state instanceof OpslogError ? { code: state.code, message: state.message } : null;
       await out.jsonDocument({ dir, ...info, ...(error ? { error } : state) });
     } else {
       await printText(out, dir, info, state);

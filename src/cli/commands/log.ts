@@ -34,8 +34,16 @@ export const logCommand: Command = {
       "undo, redo).",
   ],
   options: {
-    since: { type: "string", value: "point", description: "only operations after this seq or time" },
-    until: { type: "string", value: "point", description: "only operations up to this seq or time" },
+    since: {
+      type: "string",
+      value: "point",
+      description: "only operations after this seq or time",
+    },
+    until: {
+      type: "string",
+      value: "point",
+      description: "only operations up to this seq or time",
+    },
     limit: { type: "string", value: "n", description: "only the newest n operations" },
     follow: { type: "boolean", short: "f", description: "keep printing new operations" },
   },
@@ -59,7 +67,10 @@ export const logCommand: Command = {
     });
     if (options.flag("follow")) {
       const print = (op: Operation) => writeOperation(out, op);
-      const followQuery = { ...(id !== undefined ? { id } : {}), ...(query.until !== undefined ? { until: query.until } : {}) };
+      const followQuery = {
+        ...(id !== undefined ? { id } : {}),
+        ...(query.until !== undefined ? { until: query.until } : {}),
+      };
       await untilInterrupted((signal) => followOps(dir, followQuery, lastSeq, print, signal));
     }
     return exitCodes.ok;

@@ -8,7 +8,7 @@ export const lsCommand: Command = {
   summary: "list records (ids and values), filtered by --where",
   usage: ["ls <dir> [--where field=value]... [--limit n] [--ids-only] [--json]"],
   details: [
-    "Records are sorted by id. With --json, one {\"id\",\"value\"} object per line: the format " +
+    'Records are sorted by id. With --json, one {"id","value"} object per line: the format ' +
       "`opslog import` reads.",
     "Example: opslog ls ./data --where status=open --where owner.name='\"ann\"' --limit 10",
   ],

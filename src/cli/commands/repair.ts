@@ -12,8 +12,10 @@ async function printReport(out: Output, report: RepairReport, after: VerifyResul
     await out.line(`${out.paint("yellow", "moved")}  ${what} to ${item.quarantineFile}`);
   }
   if (after.ok) {
-    await out.line(`${out.paint("green", "ok")}  repaired: ${formatCount(report.quarantined.length, "file")} ` +
-      "quarantined, the store verifies clean; nothing was deleted");
+    await out.line(
+      `${out.paint("green", "ok")}  repaired: ${formatCount(report.quarantined.length, "file")} ` +
+        "quarantined, the store verifies clean; nothing was deleted",
+    );
   } else {
     await printProblems(out, after);
     await out.line("damage remains after repair: keep a copy of the directory and report it");
@@ -31,7 +33,10 @@ export const repairCommand: Command = {
       "after it are moved into quarantine/, never deleted. Exit 5 when not confirmed, 4 when " +
       "another process holds the store, 1 when damage remains afterwards.",
   ],
-  options: { yes: { type: "boolean", short: "y", description: "do not ask for confirmation" }, ...progressOption },
+  options: {
+    yes: { type: "boolean", short: "y", description: "do not ask for confirmation" },
+    ...progressOption,
+  },
   positionals: { min: 1, max: 1 },
   async run({ positionals, options, out }) {
     const dir = positionals[0] as string;
@@ -44,14 +49,30 @@ export const repairCommand: Command = {
     }
     if (!out.json) await printProblems(out, before);
     const count = formatCount(before.problems.length, "damaged file");
-    if (!options.flag("yes") && !(await confirm(`Move the damaged bytes of ${count} to quarantine/?`))) {
-      throw new CliError("OPSLOG_CANCELLED", "repair not confirmed; nothing was changed", exitCodes.cancelled);
+    if (
+      !options.flag("yes") &&
+      !(await confirm(`Move the damaged bytes of ${count} to quarantine/?`))
+    ) {
+      throw new CliError(
+        "OPSLOG_CANCELLED",
+        "repair not confirmed; nothing was changed",
+        exitCodes.cancelled,
+      );
     }
-    const report = await withWriteStore(dir, { repair: true }, async (store) => store.stats().repair);
+    const report = await withWriteStore(
+      dir,
+      { repair: true },
+      async (store) => store.stats().repair,
+    );
     const after = await verifyWithProgress(dir, false);
     const quarantined = report?.quarantined ?? [];
     if (out.json) {
-      await out.jsonDocument({ repaired: true, problems: before.problems, quarantined, remaining: after.problems });
+      await out.jsonDocument({
+        repaired: true,
+        problems: before.problems,
+        quarantined,
+        remaining: after.problems,
+      });
     } else {
       await printReport(out, { quarantined }, after);
     }

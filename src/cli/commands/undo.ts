@@ -12,9 +12,10 @@ function historyStep(name: "undo" | "redo", step: Step): Command {
   const key = name === "undo" ? "undone" : "redone";
   return {
     name,
-    summary: name === "undo"
-      ? "undo the last operation (a whole batch at once), as logged compensating operations"
-      : "re-apply what the last undo reverted",
+    summary:
+      name === "undo"
+        ? "undo the last operation (a whole batch at once), as logged compensating operations"
+        : "re-apply what the last undo reverted",
     usage: [`${name} <dir> [--json]`],
     details: [
       `Needs the writer lock (exit 4 while another process writes). Prints the operations ` +

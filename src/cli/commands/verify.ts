@@ -18,7 +18,10 @@ export const progressOption = {
 };
 
 /** Checks every checksum of every file, with a progress bar on stderr for large stores. */
-export async function verifyWithProgress(dir: string, forceProgress: boolean): Promise<VerifyResult> {
+export async function verifyWithProgress(
+  dir: string,
+  forceProgress: boolean,
+): Promise<VerifyResult> {
   let bar: ProgressBar | undefined;
   const result = await verify(dir, {
     onProgress(done: number, total: number) {
@@ -55,14 +58,26 @@ export const verifyCommand: Command = {
     await requireStoreDirectory(dir);
     const result = await verifyWithProgress(dir, options.flag("progress"));
     const checked = `${formatCount(result.files, "file")}, ${formatBytes(result.bytes)}`;
+    if (!out.json && result.tornTail) {
+      const { file, offset, bytes } = result.tornTail;
+      await out.line(
+        out.paint(
+          "dim",
+          `note  ${file} ends in an unfinished write at byte ${offset} ` +
+            `(${formatBytes(bytes)}): not damage; the next writer trims it`,
+        ),
+      );
+    }
     if (out.json) {
       await out.jsonDocument(result);
     } else if (result.ok) {
       await out.line(`${out.paint("green", "ok")}  ${checked} checked, no damage`);
     } else {
       await printProblems(out, result);
-      await out.line(`${formatCount(result.problems.length, "problem")} in ${checked}; ` +
-        `run \`opslog repair ${dir}\` to keep the valid data and quarantine the rest`);
+      await out.line(
+        `${formatCount(result.problems.length, "problem")} in ${checked}; ` +
+          `run \`opslog repair ${dir}\` to keep the valid data and quarantine the rest`,
+      );
     }
     return result.ok ? exitCodes.ok : exitCodes.failed;
   },

@@ -46,6 +46,7 @@ export function loadDirectory(fs: FileSystem, dir: string, options: LoadOptions)
       schemaVersion: recovered.manifest.schemaVersion,
       records: recovered.records,
       snapshotSeq: recovered.snapshotSeq,
+      ...(snapshot?.ts ? { snapshotTs: snapshot.ts } : {}),
       ops: recovered.ops,
       legacy: read.kind === "legacy",
       ...(recovered.repair ? { repair: recovered.repair } : {}),

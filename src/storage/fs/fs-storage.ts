@@ -110,17 +110,18 @@ export class FsStorage implements Storage {
 
   async writeSnapshot(
     seq: number,
+    ts: string | undefined,
     schemaVersion: number,
     entries: ReadonlyMap<string, unknown>,
   ): Promise<void> {
     const before = this.requireManifest();
     const file = path.join(snapshotsDir, fileNumberName("snap", before.nextFile, ".jsonl"));
-    const header = { format: snapshotFormatName, formatVersion, seq, schemaVersion, records: entries.size };
+    const header = { format: snapshotFormatName, formatVersion, seq, ts, schemaVersion, records: entries.size };
     this.reserveFileNumber();
     const bytes = await writeRecordFile(this.fs, path.join(this.location, file), header, entries);
     const manifest = this.requireManifest(); // Rolls may have happened meanwhile.
     const old = manifest.snapshot?.file;
-    this.commit({ ...manifest, schemaVersion, snapshot: { file, seq, records: entries.size } });
+    this.commit({ ...manifest, schemaVersion, snapshot: { file, seq, ...(ts ? { ts } : {}), records: entries.size } });
     this.snapshotBytes = bytes;
     this.logBytesSinceSnapshot = this.writer?.bytes ?? 0;
     if (old) this.obsolete.push(old);

@@ -104,7 +104,7 @@ function readManifest(fs: FileSystem, dir: string): LegacyManifest | undefined {
   return { currentSnapshot, activeOps, activeAgentOps, archiveSegments };
 }
 
-/** Monolithic JSON (0.1–0.4, pretty or one line) or JSONL (0.5+), detected as 0.8.1 does. */
+/** Monolithic JSON (0.1–0.4, pretty or one line) or JSONL (later), detected as 0.8.1 does. */
 function readSnapshot(fs: FileSystem, dir: string, file: string): Snapshot {
   const bytes = readWholeFile(fs, joinPath(dir, file));
   if (bytes === undefined) throw new CorruptionError(file, 0, "snapshot named by manifest missing");

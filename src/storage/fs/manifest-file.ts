@@ -15,6 +15,8 @@ export interface SnapshotEntry {
   file: string;
   /** The snapshot holds the state after every operation with seq ≤ this. */
   seq: number;
+  /** Timestamp of the operation at `seq`. */
+  ts?: string;
   records: number;
 }
 

@@ -1,0 +1,377 @@
+#!/usr/bin/env node
+// opslog benchmark: every store × workload in its own child process, the machine's limits in
+// the same run, durability checked under strace. See README.md.
+//
+//   node run.mjs                 full run (about 7-10 minutes), writes ../BENCHMARKS.md
+//   node run.mjs --quick         about a minute, small N, writes results/BENCHMARKS-quick.md
+//   node run.mjs --stores opslog,lmdb --workloads W1,W2
+//   node run.mjs --profile W3 [--store opslog] [--quick]   CPU profile of one child, top self time
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { STORES, storeById, versionOf } from "./lib/stores.mjs";
+import { median } from "./lib/records.mjs";
+import { analyseTrace, straceArgs, straceVersion } from "./lib/strace.mjs";
+import { mainTable, verificationTable, targets, targetsTable, limitsTable } from "./lib/report.mjs";
+import { topSelf, formatTop } from "./lib/profile.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "..");
+const resultsDir = path.join(here, "results");
+const dataRoot = path.join(resultsDir, "data");
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    stores: { type: "string" },
+    workloads: { type: "string" },
+    "skip-verify": { type: "boolean", default: false },
+    out: { type: "string" },
+    profile: { type: "string" },
+    store: { type: "string", default: "opslog" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+  strict: true,
+});
+
+if (opts.help) {
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).join("\n").replace(/^\/\/ ?/gm, ""));
+  process.exit(0);
+}
+
+const FULL = {
+  limits: { syncMs: 1500, seqMB: 256, jsonRecords: 100_000 },
+  W1: { rounds: 3, roundMs: 1000, maxOps: 20_000 },
+  W2: { rounds: 3, total: 10_000, inflight: 64, capMs: 2500 },
+  W3: { total: 200_000, batch: 1000, capMs: 15_000 },
+  W4: { repeat: 3 },
+  W5: { reads: 1_000_000, capMs: 8000 },
+  W6: { rounds: 5 },
+  W8: { updates: 10_000, capMs: 8000, reopenRepeat: 3 },
+  verify: { seqAcks: 100, concAcks: 640, inflight: 64 },
+  timeoutMs: 240_000,
+};
+const QUICK = {
+  limits: { syncMs: 300, seqMB: 64, jsonRecords: 20_000 },
+  W1: { rounds: 1, roundMs: 300, maxOps: 5000 },
+  W2: { rounds: 1, total: 2000, inflight: 64, capMs: 800 },
+  W3: { total: 20_000, batch: 1000, capMs: 3000 },
+  W4: { repeat: 1 },
+  W5: { reads: 100_000, capMs: 800 },
+  W6: { rounds: 3 },
+  W8: { updates: 1000, capMs: 800, reopenRepeat: 1 },
+  verify: { seqAcks: 30, concAcks: 192, inflight: 64 },
+  timeoutMs: 90_000,
+};
+const P = opts.quick ? QUICK : FULL;
+const log = (...a) => console.error(...a);
+
+/** Run worker.mjs on one task; resolves to its result or { error }. */
+function runChild(task, { nodeArgs = [], strace } = {}) {
+  const command = [process.execPath, ...nodeArgs, path.join(here, "worker.mjs"), JSON.stringify(task)];
+  const [cmd, ...args] = strace ? ["strace", ...straceArgs(strace, command)] : command;
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: here,
+      // Node 20 keeps libuv's io_uring off by default; pinned so that strace sees every sync.
+      env: { ...process.env, UV_USE_IO_URING: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => {
+      err += `\n(killed after ${P.timeoutMs} ms)`;
+      child.kill("SIGKILL");
+    }, P.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const line = out.split("\n").find((l) => l.startsWith("@@RESULT "));
+      if (code === 0 && line) resolve(JSON.parse(line.slice("@@RESULT ".length)));
+      else resolve({ error: (err.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || `exit ${code}`).slice(0, 400) });
+    });
+  });
+}
+
+function diskUsage(dir) {
+  let allocated = 0;
+  let apparent = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      const st = fs.lstatSync(p);
+      if (e.isDirectory()) walk(p);
+      else {
+        allocated += st.blocks * 512;
+        apparent += st.size;
+      }
+    }
+  };
+  walk(dir);
+  return { allocated, apparent };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let fsType = "?";
+  try {
+    const m = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" "));
+    let best = "";
+    for (const [dev, mnt, type] of m) {
+      if (mnt && resultsDir.startsWith(mnt) && mnt.length > best.length) {
+        best = mnt;
+        fsType = `${type} on ${dev} (${mnt})`;
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return {
+    cpu: `${cpus[0]?.model ?? "?"} × ${cpus.length}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    fs: fsType,
+  };
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
+
+async function preflight() {
+  if (process.env.OPSLOG_BENCH_STUB === "1") {
+    log("bench: OPSLOG_BENCH_STUB=1: the opslog rows measure a STUB, not opslog");
+    return "stub";
+  }
+  if (!process.env.OPSLOG_BENCH_MODULE && !fs.existsSync(path.join(repoRoot, "dist", "index.js"))) {
+    fail("opslog is not built: run `npm run build` at the repository root first (and `npm ci --prefix bench`).");
+  }
+  if (!fs.existsSync(path.join(here, "node_modules"))) fail("peers are not installed: run `npm ci --prefix bench`.");
+  return process.env.OPSLOG_BENCH_MODULE ?? `opslog ${versionOf("opslog")} (${path.join(repoRoot, "dist")})`;
+}
+
+const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
+
+async function measureStore(store, wanted, stracing) {
+  const row = { id: store.id, label: store.label, mode: store.mode, full: !!store.full, results: {}, durability: undefined };
+  const dir = path.join(dataRoot, store.id);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const note = (key, r, unit) => {
+    row.results[key] = r;
+    log(`  ${store.id.padEnd(14)} ${key.padEnd(9)} ${r.error ? "ERROR " + r.error : `${Math.round(r.value).toLocaleString("en-US")} ${unit}${r.capped ? " (time cap)" : ""}`}`);
+  };
+  if (wanted.has("W1")) note("W1", await runChild({ store: store.id, workload: "W1", dir: path.join(dir, "w1"), ...P.W1 }), "set/s");
+  if (wanted.has("W2")) note("W2", await runChild({ store: store.id, workload: "W2", dir: path.join(dir, "w2"), ...P.W2 }), "set/s");
+  fs.rmSync(path.join(dir, "w1"), { recursive: true, force: true });
+  fs.rmSync(path.join(dir, "w2"), { recursive: true, force: true });
+  const needData = ["W3", "W4", "W5", "W6", "W7", "W8"].some((w) => wanted.has(w));
+  if (store.full && needData) {
+    const main = path.join(dir, "main");
+    const w3 = await runChild({ store: store.id, workload: "W3", dir: main, ...P.W3 });
+    note("W3", w3, "rec/s");
+    if (!w3.error) {
+      const du = diskUsage(main);
+      note("W7", { value: du.allocated / 2 ** 20, bytes: du.allocated, apparentBytes: du.apparent }, "MB");
+      if (wanted.has("W4")) {
+        const runs = [];
+        for (let k = 0; k < P.W4.repeat; k++) runs.push(await runChild({ store: store.id, workload: "W4", dir: main, total: P.W3.total }));
+        const ok = runs.filter((r) => !r.error);
+        if (ok.length === 0) {
+          note("W4", runs[0], "ms");
+        } else {
+          note("W4", { value: median(ok.map((r) => r.value)), runs: ok.map((r) => r.value) }, "ms");
+          note("W4rss", { value: median(ok.map((r) => r.rssMB)), baselineMB: median(ok.map((r) => r.rssBeforeMB)) }, "MB");
+        }
+      }
+      if (wanted.has("W5")) note("W5", await runChild({ store: store.id, workload: "W5", dir: main, total: P.W3.total, ...P.W5 }), "reads/s");
+      if (wanted.has("W6")) note("W6", await runChild({ store: store.id, workload: "W6", dir: main, ...P.W6 }), "ms");
+      if (wanted.has("W8")) {
+        const w8 = await runChild({ store: store.id, workload: "W8", dir: main, total: P.W3.total, ...P.W8 });
+        note("W8", w8, "upd/s");
+        if (!w8.error) {
+          const runs = [];
+          for (let k = 0; k < P.W8.reopenRepeat; k++) {
+            runs.push(
+              await runChild({ store: store.id, workload: "W4", dir: main, total: P.W3.total, lastUpdatedId: w8.lastUpdatedId, checkVersion: w8.lastVersion }),
+            );
+          }
+          const ok = runs.filter((r) => !r.error);
+          note("W8reopen", ok.length ? { value: median(ok.map((r) => r.value)), runs: ok.map((r) => r.value) } : runs[0], "ms");
+        }
+      }
+    }
+  }
+  if (!opts["skip-verify"]) {
+    if (!stracing) row.durability = { unavailable: true };
+    else {
+      row.durability = {};
+      for (const [key, acks, inflight] of [["seq", P.verify.seqAcks, 1], ["conc", P.verify.concAcks, P.verify.inflight]]) {
+        const trace = path.join(dir, `strace-${key}.txt`);
+        const r = await runChild({ store: store.id, workload: "verify", dir: path.join(dir, "verify"), acks, inflight }, { strace: trace });
+        row.durability[key] = r.error ? { error: "verification run failed: " + r.error } : analyseTrace(trace, acks);
+        const d = row.durability[key];
+        log(`  ${store.id.padEnd(14)} ${("sync " + key).padEnd(9)} ${d.error ?? `${d.synced}/${d.acks} acks synced, ${d.syncsPerAck.toFixed(2)} syncs/ack`}`);
+        if (d.counts?.ioUring) log(`  ${store.id}: io_uring in use: strace cannot see its I/O; the verdict may be wrong`);
+      }
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return row;
+}
+
+function renderReport({ rows, limits, meta, targetList }) {
+  const legend = [
+    "Each cell is the median of the runs; `(N×)` is the value divided by opslog's (for ms and MB lower is better).",
+    "`*` = the workload hit its time cap; the rate is over the part done. Rows whose acknowledged writes were not synced",
+    "(column 3) are not comparable with durable rows on W1, W2 and W8: they acknowledge before the data is on disk.",
+    "Write-mode variants (group/async, NORMAL, sync: true) differ from the row above them only in how writes are",
+    "acknowledged, so they run W1 and W2 only.",
+  ].join("\n");
+  return `# opslog benchmarks
+
+${meta.quick ? "**Quick run (small N, `--quick`): indicative only.**\n\n" : ""}Produced by \`npm run bench${meta.quick ? " -- --quick" : ""}\` (bench/run.mjs) on ${meta.date}, in ${meta.elapsed} s.
+Workloads, sizes and the durability check are described in [bench/README.md](bench/README.md).
+
+## Machine
+
+| | |
+|---|---|
+| CPU | ${meta.machine.cpu} |
+| memory | ${meta.machine.memory} |
+| OS | ${meta.machine.os} |
+| Node.js | ${meta.machine.node} |
+| file system | ${meta.machine.fs} |
+| load average at start / end | ${meta.loadStart} / ${meta.loadEnd} |
+| opslog under test | ${meta.opslog} |
+| strace | ${meta.strace ?? "**not available: durability could not be verified**"} |
+
+Limits measured in this run:
+
+${limitsTable(limits)}
+
+## Results (${meta.sizes})
+
+${mainTable(rows)}
+
+${legend}
+
+## Targets (issue 5; opslog in its default durable mode, ratios within this run)
+
+${targetsTable(targetList)}
+
+## Durability check (strace)
+
+An acknowledged write counts as synced when an fsync/fdatasync/msync(MS_SYNC) call, or a write to a
+file opened with O_DSYNC/O_SYNC, started after the write was issued and completed before its
+promise resolved. "seq": ${meta.verify.seqAcks} sequential writes; "64∥": ${meta.verify.concAcks} writes with ${meta.verify.inflight} in flight
+(syncs/ack below 1 there is group commit).
+
+${verificationTable(rows)}
+
+## Versions
+
+${meta.versions.map(([k, v]) => `${k} ${v}`).join(", ")}
+`;
+}
+
+async function profile() {
+  const store = storeById(opts.store);
+  const w = opts.profile;
+  const dir = path.join(dataRoot, `profile-${store.id}`);
+  const main = path.join(dir, "main");
+  const profDir = path.join(resultsDir, "profiles", `${store.id}-${w}-${Date.now()}`);
+  fs.mkdirSync(profDir, { recursive: true });
+  const prof = ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
+  const base = { store: store.id, total: P.W3.total };
+  let r;
+  if (w === "W1" || w === "W2") {
+    fs.rmSync(dir, { recursive: true, force: true });
+    r = await runChild({ ...base, workload: w, dir: path.join(dir, "w"), ...P[w] }, { nodeArgs: prof });
+  } else if (w === "W3") {
+    r = await runChild({ ...base, workload: "W3", dir: main, ...P.W3 }, { nodeArgs: prof });
+  } else {
+    const w3 = await runChild({ ...base, workload: "W3", dir: main, ...P.W3 });
+    if (w3.error) fail(`W3 failed: ${w3.error}`);
+    if (w === "W4") r = await runChild({ ...base, workload: "W4", dir: main }, { nodeArgs: prof });
+    else if (w === "W5") r = await runChild({ ...base, workload: "W5", dir: main, ...P.W5 }, { nodeArgs: prof });
+    else if (w === "W6") r = await runChild({ ...base, workload: "W6", dir: main, ...P.W6 }, { nodeArgs: prof });
+    else if (w === "W8") r = await runChild({ ...base, workload: "W8", dir: main, ...P.W8 }, { nodeArgs: prof });
+    else if (w === "W8reopen") {
+      const w8 = await runChild({ ...base, workload: "W8", dir: main, ...P.W8 });
+      if (w8.error) fail(`W8 failed: ${w8.error}`);
+      r = await runChild({ ...base, workload: "W4", dir: main }, { nodeArgs: prof });
+    } else fail(`cannot profile ${w}: use W1, W2, W3, W4, W5, W6, W8 or W8reopen`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (r.error) fail(`${w} failed: ${r.error}`);
+  const file = fs.readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) fail("no .cpuprofile written");
+  console.log(`${store.id} ${w}: ${JSON.stringify({ ...r, rounds: undefined })}`);
+  console.log(`profile: ${path.relative(repoRoot, path.join(profDir, file))}`);
+  console.log(formatTop(topSelf(path.join(profDir, file), repoRoot, 25)));
+}
+
+async function main() {
+  const opslog = await preflight();
+  if (opts.profile) return profile();
+  const t0 = performance.now();
+  const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  const strace = straceVersion();
+  if (!strace && !opts["skip-verify"]) log("bench: strace is not available: durability will be reported as unknown (apt-get install -y strace)");
+  const selected = opts.stores ? opts.stores.split(",").map((s) => storeById(s.trim())) : STORES;
+  const all = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
+  const wanted = new Set(opts.workloads ? opts.workloads.split(",").map((w) => w.trim().toUpperCase()) : all);
+  for (const w of wanted) if (!all.includes(w)) fail(`unknown workload ${w}`);
+  fs.mkdirSync(dataRoot, { recursive: true });
+
+  log(`bench: ${opts.quick ? "quick" : "full"} run, ${selected.length} stores, data in ${path.relative(repoRoot, dataRoot)}`);
+  const limits = await runChild({ workload: "limits", dir: path.join(dataRoot, "limits"), ...P.limits });
+  log(`  machine        limits    ${limits.error ?? `${Math.round(limits.fdatasyncPerSec)} fdatasync/s, ${Math.round(limits.seqWriteMBps)} MB/s, stringify ${Math.round(limits.stringifyPerSec)}/s, parse ${Math.round(limits.parsePerSec)}/s`}`);
+  const rows = [];
+  for (const store of selected) {
+    const ts = performance.now();
+    rows.push(await measureStore(store, wanted, !!strace));
+    log(`  ${store.id.padEnd(14)} done in ${seconds(ts)} s`);
+  }
+  const meta = {
+    quick: opts.quick,
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    elapsed: seconds(t0),
+    machine: machine(),
+    loadStart,
+    loadEnd: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    opslog,
+    strace,
+    verify: P.verify,
+    sizes: `W1 ${P.W1.rounds}×${P.W1.roundMs} ms; W2 ${P.W2.rounds}×${P.W2.total.toLocaleString("en-US")} writes, ${P.W2.inflight} in flight; W3-W8 on ${P.W3.total.toLocaleString("en-US")} records; W5 ${P.W5.reads.toLocaleString("en-US")} reads; W8 ${P.W8.updates.toLocaleString("en-US")} updates`,
+    versions: [
+      ["@backloghq/opslog", versionOf("@backloghq/opslog")],
+      ["better-sqlite3", versionOf("better-sqlite3")],
+      ["lmdb", versionOf("lmdb")],
+      ["classic-level", versionOf("classic-level")],
+      ["@seald-io/nedb", versionOf("@seald-io/nedb")],
+      ["lowdb", versionOf("lowdb")],
+      ["lokijs", versionOf("lokijs")],
+    ],
+  };
+  const targetList = targets(rows);
+  const md = renderReport({ rows, limits, meta, targetList });
+  const partial = opts.quick || opts.stores || opts.workloads || opts["skip-verify"];
+  const out = opts.out ?? (partial ? path.join(resultsDir, `BENCHMARKS-${opts.quick ? "quick" : "partial"}.md`) : path.join(repoRoot, "BENCHMARKS.md"));
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, md);
+  fs.writeFileSync(path.join(resultsDir, `results-${opts.quick ? "quick" : "full"}.json`), JSON.stringify({ meta, limits, rows, targets: targetList }, null, 2));
+  console.log(`\n${mainTable(rows)}\n`);
+  console.log("Targets: " + targetList.map((t) => `${t.name.split(" ")[0]} ${t.met === undefined ? "n/a" : t.met ? "met" : "MISSED"}`).join(", "));
+  log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
+}
+
+await main();
