@@ -13,7 +13,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { STORES, storeById, versionOf } from "./lib/stores.mjs";
+import { setTimeout, clearTimeout } from "node:timers";
+import { OPSLOG_MODULE, STORES, storeById, versionOf } from "./lib/stores.mjs";
 import { median } from "./lib/records.mjs";
 import { analyseTrace, straceArgs, straceVersion } from "./lib/strace.mjs";
 import { mainTable, verificationTable, targets, targetsTable, limitsTable } from "./lib/report.mjs";
@@ -46,12 +47,12 @@ if (opts.help) {
 const FULL = {
   limits: { syncMs: 1500, seqMB: 256, jsonRecords: 100_000 },
   W1: { rounds: 3, roundMs: 1000, maxOps: 20_000 },
-  W2: { rounds: 3, total: 10_000, inflight: 64, capMs: 2500 },
-  W3: { total: 200_000, batch: 1000, capMs: 15_000 },
+  W2: { rounds: 3, total: 10_000, inflight: 64, capMs: 2000 },
+  W3: { total: 200_000, batch: 1000, capMs: 12_000 },
   W4: { repeat: 3 },
-  W5: { reads: 1_000_000, capMs: 8000 },
+  W5: { reads: 1_000_000, capMs: 5000 },
   W6: { rounds: 5 },
-  W8: { updates: 10_000, capMs: 8000, reopenRepeat: 3 },
+  W8: { updates: 10_000, capMs: 6000, reopenRepeat: 3 },
   verify: { seqAcks: 100, concAcks: 640, inflight: 64 },
   timeoutMs: 240_000,
 };
@@ -93,6 +94,7 @@ function runChild(task, { nodeArgs = [], strace } = {}) {
       clearTimeout(timer);
       const line = out.split("\n").find((l) => l.startsWith("@@RESULT "));
       if (code === 0 && line) resolve(JSON.parse(line.slice("@@RESULT ".length)));
+      else if (code === 13 && !err.trim()) resolve({ error: "exit 13: a promise never settled (the event loop emptied while the workload awaited it)" });
       else resolve({ error: (err.trim().split("\n").filter(Boolean).slice(-3).join(" | ") || `exit ${code}`).slice(0, 400) });
     });
   });
@@ -150,11 +152,12 @@ async function preflight() {
     log("bench: OPSLOG_BENCH_STUB=1: the opslog rows measure a STUB, not opslog");
     return "stub";
   }
-  if (!process.env.OPSLOG_BENCH_MODULE && !fs.existsSync(path.join(repoRoot, "dist", "index.js"))) {
-    fail("opslog is not built: run `npm run build` at the repository root first (and `npm ci --prefix bench`).");
+  if (!fs.existsSync(OPSLOG_MODULE)) {
+    fail(`opslog is not built (${path.relative(process.cwd(), OPSLOG_MODULE)} is missing): run \`npm run build\` at the repository root first.`);
   }
   if (!fs.existsSync(path.join(here, "node_modules"))) fail("peers are not installed: run `npm ci --prefix bench`.");
-  return process.env.OPSLOG_BENCH_MODULE ?? `opslog ${versionOf("opslog")} (${path.join(repoRoot, "dist")})`;
+  const version = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version;
+  return `${path.relative(repoRoot, OPSLOG_MODULE)}${process.env.OPSLOG_BENCH_MODULE ? "" : ` (opslog ${version}, built from this tree)`}`;
 }
 
 const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
@@ -370,7 +373,7 @@ async function main() {
   fs.writeFileSync(out, md);
   fs.writeFileSync(path.join(resultsDir, `results-${opts.quick ? "quick" : "full"}.json`), JSON.stringify({ meta, limits, rows, targets: targetList }, null, 2));
   console.log(`\n${mainTable(rows)}\n`);
-  console.log("Targets: " + targetList.map((t) => `${t.name.split(" ")[0]} ${t.met === undefined ? "n/a" : t.met ? "met" : "MISSED"}`).join(", "));
+  console.log("Targets:\n" + targetList.map((t) => `  ${t.met === undefined ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.name}: ${t.measured}`).join("\n"));
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
 }
 

@@ -13,7 +13,7 @@ export function num(x) {
 function ratio(x, base) {
   if (x === undefined || base === undefined || !base || Number.isNaN(x)) return "";
   const r = x / base;
-  return ` (${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×)`;
+  return ` (${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(1)}×)`;
 }
 
 /** Columns of the main table: key in the row's results, heading, unit note. */

@@ -13,15 +13,22 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 
-/** The opslog under test: the package built at the repository root (`npm run build`). */
+/**
+ * The opslog under test: the package built at the repository root (`npm run build` writes
+ * dist/index.js), imported by path so that bench/ needs no link to the root package.
+ * OPSLOG_BENCH_MODULE=path/to/index.js measures another build.
+ */
+export const OPSLOG_MODULE = path.resolve(
+  process.env.OPSLOG_BENCH_MODULE ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "index.js"),
+);
+
 async function loadOpslog() {
   if (process.env.OPSLOG_BENCH_STUB === "1") return { Store: StubStore, stub: true };
-  const where = process.env.OPSLOG_BENCH_MODULE;
-  const mod = where ? await import(pathToFileURL(path.resolve(where)).href) : await import("opslog");
+  const mod = await import(pathToFileURL(OPSLOG_MODULE).href);
   return { Store: mod.Store, stub: false };
 }
 

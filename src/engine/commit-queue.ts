@@ -24,7 +24,7 @@ interface Item {
  */
 export class CommitQueue {
   private items: Item[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
   private failure: unknown;
   private idleWaiters: (() => void)[] = [];
 
@@ -89,15 +89,17 @@ export class CommitQueue {
     if (this.timer !== undefined && !now) return;
     if (this.timer !== undefined) this.cancelTimer();
     if (now || this.mode === "immediate") {
-      this.timer = setImmediate(() => this.run());
+      this.timer = { immediate: setImmediate(() => this.run()) };
     } else {
-      this.timer = setTimeout(() => this.run(), this.groupCommitMs);
+      this.timer = { timeout: setTimeout(() => this.run(), this.groupCommitMs) };
     }
   }
 
   private cancelTimer(): void {
-    clearImmediate(this.timer as NodeJS.Immediate);
-    clearTimeout(this.timer as NodeJS.Timeout);
+    // Each kind must be cleared by its own function: clearImmediate on a Timeout corrupts
+    // Node's count of pending immediates and later immediates never run.
+    if (this.timer && "timeout" in this.timer) clearTimeout(this.timer.timeout);
+    else if (this.timer) clearImmediate(this.timer.immediate);
     this.timer = undefined;
   }
 
