@@ -23,6 +23,7 @@ function sourceMapFor(file) {
 function location(frame, root) {
   const { url, lineNumber, columnNumber } = frame;
   if (!url) return "(native)";
+  if (!url.startsWith("file:") && !path.isAbsolute(url)) return `${url}:${lineNumber + 1}`;
   let file = url;
   try {
     if (url.startsWith("file:")) file = fileURLToPath(url);

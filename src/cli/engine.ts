@@ -2,21 +2,13 @@
  * The one place the CLI touches the engine: everything it needs from the library comes through
  * here, so a change in the engine's surface is a change in this file only.
  */
-export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
-export type {
-  Operation,
-  StoreStats,
-  RepairReport,
-  LockHolder,
-  DirectoryInfo,
-  VerifyReport,
-} from "../index.js";
-export { parseIsoMicros } from "../util/time.js";
+import type { Store } from "../index.js";
 
-import { Store } from "../index.js";
+export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
+export type { Operation, StoreStats, RepairReport, LockHolder } from "../index.js";
+export { parseIsoMicros } from "../util/time.js";
+/** The store's own argument checks, so `import` rejects a bad line before writing anything. */
+export { checkId, toStoredValue } from "../model/value.js";
 
 /** The CLI works on stores of any record type. */
 export type AnyStore = Store<unknown>;
-
-/** The store's own argument checks, so `import` rejects a bad line before writing anything. */
-export { checkId, toStoredValue } from "../model/value.js";

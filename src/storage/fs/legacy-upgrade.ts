@@ -39,7 +39,7 @@ export function viewLegacy(fs: FileSystem, dir: string): { manifest: Manifest; s
   const ops: Operation[] = legacy.ops.map((op, index) => toOperation(index + 1, op));
   const store: LoadedStore = {
     schemaVersion: legacy.schemaVersion,
-    records: stateBefore(legacy.records, legacy.ops),
+    records: new Map(legacy.snapshotRecords),
     snapshotSeq: 0,
     ops,
     legacy: true,
@@ -59,39 +59,36 @@ function toOperation(seq: number, op: LegacyOp): Operation {
   return operation;
 }
 
-function materialise(fs: FileSystem, dir: string, legacy: LegacyDirectory, dryRun: boolean): Manifest {
-  const manifest: Manifest = { ...newManifest(legacy.schemaVersion), nextFile: 3 };
-  const base = stateBefore(legacy.records, legacy.ops);
+/** The archive segment name of an old archive path: "archive/archive-2024-Q1.json" → "2024-Q1". */
+function periodOf(legacyPath: string): string {
+  const match = /archive-(.+)\.json$/.exec(path.basename(legacyPath));
+  return match ? match[1]! : path.basename(legacyPath).replace(/\.json$/, "");
+}
+
+type UpgradeManifest = Manifest & { archive: (Manifest["archive"][number] & { legacyPath?: string })[] };
+
+function materialise(fs: FileSystem, dir: string, legacy: LegacyDirectory, dryRun: boolean): UpgradeManifest {
+  const manifest: UpgradeManifest = { ...newManifest(legacy.schemaVersion), nextFile: 3 };
+  const base = legacy.snapshotRecords;
   manifest.snapshot = { file: path.join(snapshotsDir, "snap-000002.jsonl"), seq: 0, records: base.size };
-  manifest.archive = legacy.archiveSegments.map((name) => ({
-    name,
-    file: path.join(archiveDir, `${name}.jsonl`),
-    records: readLegacyArchive(fs, dir, name).size,
-  }));
+  manifest.archive = legacy.archiveSegments.map((legacyPath) => {
+    const name = periodOf(legacyPath);
+    return { name, file: path.join(archiveDir, `${name}.jsonl`), records: readLegacyArchive(fs, dir, legacyPath).size, legacyPath };
+  });
   if (dryRun) return manifest;
   for (const sub of [opsDir, snapshotsDir, archiveDir, legacyDir]) fs.mkdir(path.join(dir, sub));
   writeSegment(fs, dir, manifest.segments[0]!.file, legacy.ops);
   writeRecords(fs, dir, manifest.snapshot.file, { format: snapshotFormatName, seq: 0, schemaVersion: legacy.schemaVersion }, base);
   for (const entry of manifest.archive) {
-    const records = readLegacyArchive(fs, dir, entry.name);
+    const records = readLegacyArchive(fs, dir, entry.legacyPath ?? entry.name);
     writeRecords(fs, dir, entry.file, { format: archiveFormatName, segment: entry.name }, records);
   }
   const oldManifest = readWholeFile(fs, path.join(dir, manifestFile));
   writeFileAtomic(fs, path.join(dir, legacyDir, manifestFile), [oldManifest]);
+  manifest.archive = manifest.archive.map(({ name, file, records }) => ({ name, file, records }));
   writeManifest(fs, dir, manifest);
   moveLegacyFiles(fs, dir, legacy.files);
   return manifest;
-}
-
-/** The old snapshot's state: the state after the old log with each operation reverted. */
-function stateBefore(records: Map<string, unknown>, ops: LegacyOp[]): Map<string, unknown> {
-  const state = new Map(records);
-  for (let i = ops.length - 1; i >= 0; i--) {
-    const op = ops[i]!;
-    if (op.prev === null || op.prev === undefined) state.delete(op.id);
-    else state.set(op.id, op.prev);
-  }
-  return state;
 }
 
 function writeSegment(fs: FileSystem, dir: string, file: string, ops: LegacyOp[]): void {
