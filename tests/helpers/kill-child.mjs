@@ -8,10 +8,7 @@
 //       batch <bid> <size>    a batch of <size> records <bid>-0 … resolved
 //       undo-start <id>       undo() is about to revert the set of <id> (which resolved)
 //       undone <id>           that undo() resolved true: <id> must be absent
-//   node tests/helpers/kill-child.mjs verify <dir> <ackFile>
-//     Opens the directory (recovering the dead writer's lock), checks every acknowledged line
-//     against it, checks that no batch is partial, prints one JSON line and exits.
-import { readFileSync } from "node:fs";
+// tests/helpers/kill-loop.mjs checks the directory against these lines after each kill.
 import { Store } from "../../dist/index.js";
 
 const [command, dir, ...rest] = process.argv.slice(2);
@@ -59,57 +56,9 @@ async function tortureStep(store, round, n) {
   if (n % 7 === 0) await store.compact();
 }
 
-async function verify(ackFile) {
-  const lines = readFileSync(ackFile, "utf8").split("\n").filter(Boolean);
-  const store = new Store();
-  await store.open(dir);
-  const problems = [];
-  const undoStarted = new Set();
-  const undone = new Set();
-  for (const line of lines) {
-    const [kind, id] = line.split(" ");
-    if (kind === "undo-start") undoStarted.add(id);
-    if (kind === "undone") undone.add(id);
-  }
-  let acked = 0;
-  for (const line of lines) {
-    const [kind, id, size] = line.split(" ");
-    if (kind === "set") {
-      acked++;
-      const value = store.get(id);
-      if (undone.has(id)) {
-        if (value !== undefined) problems.push(`${id}: undo was acknowledged but the record is there`);
-      } else if (!undoStarted.has(id) && value?.id !== id) {
-        problems.push(`${id}: acknowledged set is missing (found ${JSON.stringify(value)})`);
-      }
-    } else if (kind === "batch") {
-      acked++;
-      for (let k = 0; k < Number(size); k++) {
-        if (store.get(`${id}-${k}`)?.batch !== id) problems.push(`${id}: acknowledged batch lacks ${id}-${k}`);
-      }
-    }
-  }
-  const batches = new Map();
-  for (const [, value] of store.entries()) {
-    if (value && typeof value.batch === "string") {
-      const seen = batches.get(value.batch) ?? { size: value.size, count: 0 };
-      seen.count++;
-      batches.set(value.batch, seen);
-    }
-  }
-  for (const [bid, { size, count }] of batches) {
-    if (count !== size) problems.push(`${bid}: partial batch, ${count} of ${size} records`);
-  }
-  const records = store.count();
-  await store.close();
-  ack(JSON.stringify({ ok: problems.length === 0, problems: problems.slice(0, 20), acked, records }));
-}
-
 if (command === "write") {
   await write(Number(rest[0]), rest[1] ?? "basic");
-} else if (command === "verify") {
-  await verify(rest[0]);
 } else {
-  console.error("usage: kill-child.mjs write <dir> <round> <basic|torture> | verify <dir> <ackFile>");
+  console.error("usage: kill-child.mjs write <dir> <round> <basic|torture>");
   process.exit(2);
 }

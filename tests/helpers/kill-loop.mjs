@@ -2,11 +2,13 @@
 // writer (kill-child.mjs, on the built package), SIGKILL it at a random moment, then verify the
 // directory in a fresh process against every line the writer acknowledged, round after round.
 import { spawn } from "node:child_process";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "kill-child.mjs");
+const here = path.dirname(fileURLToPath(import.meta.url));
+const child = path.join(here, "kill-child.mjs");
+const distIndex = path.join(here, "..", "..", "dist", "index.js");
 
 function run(args, onLine) {
   const proc = spawn(process.execPath, [child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -43,18 +45,63 @@ async function killOnce(dir, round, profile, killAfterMs) {
   if (started === true) await delay(killAfterMs);
   proc.kill("SIGKILL");
   const result = await exited;
-  if (result.signal !== "SIGKILL") {
-    throw new Error(`writer of round ${round} ended by itself (${result.code}): ${result.stderr}`);
-  }
-  return lines;
+  const died = result.signal === "SIGKILL" ? undefined : `writer of round ${round} ended by itself (${result.code}): ${result.stderr.slice(0, 3000)}`;
+  return { lines, died };
 }
 
+/**
+ * Opens the directory (recovering the dead writer's lock) with the built package, checks every
+ * acknowledged line against it and that no batch is partial.
+ */
 async function verify(dir, ackFile) {
-  let out = "";
-  const { exited } = run(["verify", dir, ackFile], (line) => (out = line));
-  const result = await exited;
-  if (result.code !== 0) return { ok: false, problems: [`verify crashed: ${result.stderr.slice(0, 2000)}`] };
-  return JSON.parse(out);
+  const { Store } = await import(distIndex);
+  const lines = readFileSync(ackFile, "utf8").split("\n").filter(Boolean);
+  const store = new Store();
+  try {
+    await store.open(dir);
+  } catch (error) {
+    return { ok: false, problems: [`open after the kill failed: ${error?.code} ${error}`] };
+  }
+  const problems = [];
+  const undoStarted = new Set();
+  const undone = new Set();
+  for (const line of lines) {
+    const [kind, id] = line.split(" ");
+    if (kind === "undo-start") undoStarted.add(id);
+    if (kind === "undone") undone.add(id);
+  }
+  let acked = 0;
+  for (const line of lines) {
+    const [kind, id, size] = line.split(" ");
+    if (kind === "set") {
+      acked++;
+      const value = store.get(id);
+      if (undone.has(id)) {
+        if (value !== undefined) problems.push(`${id}: undo was acknowledged but the record is there`);
+      } else if (!undoStarted.has(id) && value?.id !== id) {
+        problems.push(`${id}: acknowledged set is missing (found ${JSON.stringify(value)})`);
+      }
+    } else if (kind === "batch") {
+      acked++;
+      for (let k = 0; k < Number(size); k++) {
+        if (store.get(`${id}-${k}`)?.batch !== id) problems.push(`${id}: acknowledged batch lacks ${id}-${k}`);
+      }
+    }
+  }
+  const batches = new Map();
+  for (const [, value] of store.entries()) {
+    if (value && typeof value.batch === "string") {
+      const seen = batches.get(value.batch) ?? { size: value.size, count: 0 };
+      seen.count++;
+      batches.set(value.batch, seen);
+    }
+  }
+  for (const [bid, { size, count }] of batches) {
+    if (count !== size) problems.push(`${bid}: partial batch, ${count} of ${size} records`);
+  }
+  const records = store.count();
+  await store.close();
+  return { ok: problems.length === 0, problems: problems.slice(0, 20), acked, records };
 }
 
 /**
@@ -68,9 +115,10 @@ export async function killRounds({ dir, rounds = Infinity, seconds = Infinity, p
   let kills = 0;
   let last = { acked: 0, records: 0 };
   while (kills < rounds && Date.now() - started < seconds * 1000) {
-    const lines = await killOnce(dir, kills, profile, Math.floor(Math.random() * maxDelayMs));
-    kills++;
+    const { lines, died } = await killOnce(dir, kills, profile, Math.floor(Math.random() * maxDelayMs));
     if (lines.length > 0) appendFileSync(ackFile, `${lines.join("\n")}\n`);
+    if (died) return { kills, acked: last.acked, records: last.records, problems: [died], ackFile };
+    kills++;
     const result = await verify(dir, ackFile);
     if (!result.ok) return { kills, acked: last.acked, records: last.records, problems: result.problems, ackFile };
     last = result;

@@ -1,0 +1,67 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Store } from "../../src/index.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+/**
+ * Golden files pin format version 1 (docs/FORMAT.md): a store written by a fixed workload with a
+ * fixed clock must produce these bytes exactly, and these bytes must open to the same state.
+ * After an intentional format change, bump the version and regenerate with UPDATE_GOLDEN=1.
+ */
+const golden = path.resolve("tests/fixtures/format-v1");
+const files = [
+  "manifest.json",
+  "ops/seg-000001.jsonl",
+  "ops/seg-000002.jsonl",
+  "snapshots/snap-000003.jsonl",
+  "archive/done.jsonl",
+];
+
+async function writeWorkload(dir: string): Promise<void> {
+  let now = Date.parse("2026-01-02T03:04:05.000Z") * 1000;
+  const store = new Store<Record<string, unknown>>();
+  await store.open(dir, { clock: () => (now += 250), checkpointOnClose: false });
+  await store.set("a", { title: "first", tags: ["x", "y"] }, { meta: { actor: "ann" } });
+  await store.set("b", { title: "second", done: true });
+  await store.batch(() => {
+    void store.set("c", { title: "ünïcode ☃", n: 1.5 });
+    void store.delete("a");
+  });
+  await store.undo();
+  await store.compact();
+  await store.archive((value) => value["done"] === true, "done");
+  await store.close();
+}
+
+describe("format version 1 golden files", () => {
+  it("the writer produces the golden bytes", async () => {
+    const dir = tempDir();
+    await writeWorkload(dir);
+    if (process.env["UPDATE_GOLDEN"]) {
+      for (const file of files) {
+        fs.mkdirSync(path.dirname(path.join(golden, file)), { recursive: true });
+        fs.copyFileSync(path.join(dir, file), path.join(golden, file));
+      }
+    }
+    for (const file of files) {
+      expect(fs.readFileSync(path.join(dir, file), "utf8"), file).toBe(
+        fs.readFileSync(path.join(golden, file), "utf8"),
+      );
+    }
+  });
+
+  it("the golden directory opens to the expected state and history", async () => {
+    const dir = path.join(tempDir(), "copy");
+    fs.cpSync(golden, dir, { recursive: true });
+    const store = new Store<Record<string, unknown>>();
+    await store.open(dir, { readOnly: true });
+    expect(Object.fromEntries(store.entries())).toEqual({ a: { title: "first", tags: ["x", "y"] } });
+    expect(store.getOps().map((op) => [op.seq, op.op, op.id, op.undo, op.archive])).toEqual([
+      [7, "delete", "b", undefined, "done"],
+    ]);
+    expect(store.stats()).toMatchObject({ seq: 7, activeRecords: 1, archivedRecords: 1 });
+    expect(Object.fromEntries(await store.loadArchive("done"))).toEqual({ b: { title: "second", done: true } });
+    await store.close();
+  });
+});
