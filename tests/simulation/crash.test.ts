@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Store, type StoreOptions } from "../../src/index.js";
 import { countFromEnv, Random, seedFromEnv } from "../helpers/random.js";
+import { Model, type Observed } from "../helpers/model.js";
 import { SimFileSystem } from "../helpers/sim-fs.js";
 import {
   abandon,
@@ -121,15 +122,38 @@ async function crashTrial(workloadSeed: number, step: number, lying = false): Pr
   } catch (error) {
     return `reopen after the crash failed: ${String(error)}\n${context()}`;
   }
+  let recovered: Observed;
   try {
-    const problem = mismatch(await observe(store), candidateModels(run.issued));
+    recovered = await observe(store);
+    const problem = mismatch(recovered, candidateModels(run.issued));
     if (problem) return `recovered state fits no candidate\n${problem}\n${context()}`;
-    await store.set("after-crash", step);
-    expect(store.get("after-crash")).toBe(step);
   } finally {
     await store.close();
   }
+  // The recovered directory must stay good: close (a checkpoint, if the variant does one on
+  // close), open again, same state, and writable.
+  const again = new Store<unknown>();
+  try {
+    await withTimeout(again.open(reopenDir, { ...variant.options, fileSystem: after }), phaseTimeoutMs, "second reopen");
+  } catch (error) {
+    return `the second open after the crash failed: ${String(error)}\n${context()}`;
+  }
+  try {
+    const second = await observe(again);
+    if (mismatch(second, [modelOf(recovered)])) return `the second open shows other data than the first\n${context()}`;
+    await again.set("after-crash", step);
+    expect(again.get("after-crash")).toBe(step);
+  } finally {
+    await again.close();
+  }
   return undefined;
+}
+
+function modelOf(observed: Observed): Model {
+  const model = new Model();
+  model.active = new Map(observed.active);
+  model.archive = new Map(observed.archive);
+  return model;
 }
 
 /**
