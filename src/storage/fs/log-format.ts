@@ -24,7 +24,6 @@ export const quarantineDir = "quarantine";
 /** `,"crc":"` + 8 hex digits + `"}`. */
 export const crcSuffixBytes = 18;
 const crcPrefix = ',"crc":"';
-const newline = 0x0a;
 
 export function crcHex(text: string | Uint8Array): string {
   return zlib.crc32(text).toString(16).padStart(8, "0");

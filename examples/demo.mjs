@@ -1,0 +1,36 @@
+// A short tour of opslog: set, batch, undo, history, reopen. Run with `npm run demo`.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Store } from "opslog";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opslog-demo-"));
+const show = (label, value) => console.log(`${label.padEnd(28)} ${JSON.stringify(value)}`);
+
+const store = new Store();
+await store.open(dir);
+await store.set("task-1", { title: "Write the README", status: "todo" }, { meta: { actor: "ann" } });
+await store.set("task-2", { title: "Ship 1.0", status: "todo" });
+show("after two sets", store.all());
+
+await store.batch(() => {
+  store.set("task-1", { title: "Write the README", status: "done" });
+  store.delete("task-2");
+});
+show("after a batch", store.entries());
+
+await store.undo(); // The whole batch is reverted, as one unit, by logged compensations.
+show("after undo", store.entries());
+
+show("history of task-1", store.getHistory("task-1").map((op) => ({ seq: op.seq, op: op.op, data: op.data, meta: op.meta })));
+await store.close();
+
+const again = new Store();
+await again.open(dir);
+show("after reopening", again.entries());
+show("stats", again.stats());
+await again.close();
+
+console.log(`\nThe data is plain, checksummed JSON lines in ${dir}:`);
+for (const file of fs.readdirSync(dir, { recursive: true }).sort()) console.log(`  ${file}`);
+fs.rmSync(dir, { recursive: true, force: true });
