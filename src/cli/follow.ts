@@ -40,6 +40,19 @@ async function fingerprint(dir: string): Promise<string> {
   return parts.join("|");
 }
 
+/**
+ * Operations the reader can no longer see: with an engine that does not keep history across
+ * checkpoints, a checkpoint between two polls hides them. Never lose them silently.
+ */
+function warnOfGap(firstSeq: number, lastSeq: number): void {
+  if (lastSeq < firstSeq) return;
+  const range = firstSeq === lastSeq ? `#${firstSeq}` : `#${firstSeq}–#${lastSeq}`;
+  process.stderr.write(
+    `opslog: operations ${range} were checkpointed out of the retained history before they ` +
+      "could be read; they are not shown\n",
+  );
+}
+
 function clockPassed(until: Point | undefined): boolean {
   if (typeof until !== "string") return false;
   return Date.now() * 1000 > (parseIsoMicros(until) ?? Number.POSITIVE_INFINITY);
@@ -64,10 +77,14 @@ export async function followOps(
       seen = current;
       const done = await withReadStore(dir, async (store) => {
         for await (const op of listOps(store, { since: lastSeq })) {
+          warnOfGap(lastSeq + 1, op.seq - 1);
+          lastSeq = op.seq;
           if (query.until !== undefined && isAfter(op, query.until)) return true;
-          if (matches(op, { ...query, since: lastSeq })) await print(op);
+          if (matches(op, query)) await print(op);
         }
-        lastSeq = Math.max(lastSeq, store.stats().seq);
+        const storeSeq = store.stats().seq;
+        warnOfGap(lastSeq + 1, storeSeq);
+        lastSeq = Math.max(lastSeq, storeSeq);
         return false;
       });
       if (done) return;

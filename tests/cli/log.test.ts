@@ -104,6 +104,7 @@ describe("opslog log --follow", () => {
     follower.kill("SIGINT");
     const result = await output;
     expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
     const ops = jsonLines(result.stdout) as Op[];
     const written = ops.filter((op) => op.id.startsWith("w"));
     expect(written.map((op) => op.id)).toEqual(["w1", "w2", "w3", "w4", "w5", "w6"]);
