@@ -6,7 +6,7 @@
 //   node run.mjs --quick         about a minute, small N, writes results/BENCHMARKS-quick.md
 //   node run.mjs --stores opslog,lmdb --workloads W1,W2
 //   node run.mjs --profile W3 [--store opslog] [--quick]   CPU profile of one child, top self time
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -40,7 +40,7 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.help) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).join("\n").replace(/^\/\/ ?/gm, ""));
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 8).join("\n").replace(/^\/\/ ?/gm, ""));
   process.exit(0);
 }
 
@@ -142,6 +142,16 @@ function machine() {
   };
 }
 
+function gitInfo() {
+  try {
+    const head = execFileSync("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["-C", repoRoot, "status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return `, built from commit ${head}${dirty ? " with uncommitted changes in src/" : ""}`;
+  } catch {
+    return "";
+  }
+}
+
 function fail(message) {
   console.error(`bench: ${message}`);
   process.exit(1);
@@ -157,7 +167,7 @@ async function preflight() {
   }
   if (!fs.existsSync(path.join(here, "node_modules"))) fail("peers are not installed: run `npm ci --prefix bench`.");
   const version = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version;
-  return `${path.relative(repoRoot, OPSLOG_MODULE)}${process.env.OPSLOG_BENCH_MODULE ? "" : ` (opslog ${version}, built from this tree)`}`;
+  return `opslog ${version}, ${path.relative(repoRoot, OPSLOG_MODULE)}${gitInfo()}`;
 }
 
 const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
@@ -377,4 +387,8 @@ async function main() {
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  fail(error?.message ?? String(error));
+}

@@ -335,7 +335,9 @@ export function storeById(id) {
 
 export function versionOf(pkg) {
   try {
-    return require(`${pkg}/package.json`).version;
+    // Read the file: some packages' "exports" do not expose their package.json.
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "node_modules", pkg);
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
   } catch {
     return "?";
   }

@@ -153,7 +153,7 @@ async function check(commands: Command[]): Promise<void> {
         // Inside a batch the bad set throws at the call; the batch rolls back its earlier sets.
         const error = await store
           .batch(() => {
-            void store.set(`${c.id}-first`, 1);
+            void store.set("batch-first", 1);
             void store.set(c.id, c.value);
           })
           .then(() => undefined, (e: unknown) => e);
