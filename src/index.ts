@@ -5,3 +5,6 @@ export { NodeFileSystem } from "./storage/fs/node-file-system.js";
 export { Store } from "./store.js";
 export { inspect, verify } from "./storage/fs/inspect.js";
 export type { DirectoryInfo, VerifyReport, VerifyProblem, VerifyOptions, InspectOptions } from "./storage/fs/inspect.js";
+export { StoreView } from "./view.js";
+export type { OpsQuery } from "./engine/history-query.js";
+export type { HistoryPoint } from "./util/time.js";

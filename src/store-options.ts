@@ -29,7 +29,8 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   if (typeof options !== "object" || options === null) {
     throw new InvalidArgumentError("options must be an object");
   }
-  const { checkpointThreshold, version, writeMode, groupCommitMs, migrate } = options;
+  const { checkpointThreshold, version, writeMode, groupCommitMs, migrate, retain } = options;
+  checkRetain(retain);
   if (checkpointThreshold !== undefined && !(checkpointThreshold >= 0)) {
     throw new InvalidArgumentError("checkpointThreshold must be a number ≥ 0 (0 turns checkpoints off)");
   }
@@ -44,5 +45,18 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   }
   if (migrate !== undefined && typeof migrate !== "function") {
     throw new InvalidArgumentError("migrate must be a function");
+  }
+}
+
+function checkRetain(retain: unknown): void {
+  if (retain === undefined || retain === "all") return;
+  const ok =
+    typeof retain === "object" &&
+    retain !== null &&
+    Object.keys(retain).every((key) => key === "ops" || key === "ms") &&
+    Object.values(retain).every((n) => Number.isInteger(n) && (n as number) >= 0) &&
+    Object.keys(retain).length > 0;
+  if (!ok) {
+    throw new InvalidArgumentError('retain must be "all" or { ops?: integer ≥ 0, ms?: integer ≥ 0 }');
   }
 }

@@ -9,7 +9,10 @@ import { FsStorage } from "./storage/fs/fs-storage.js";
 import { NodeFileSystem } from "./storage/fs/node-file-system.js";
 import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
 import { formatVersion } from "./storage/fs/log-format.js";
-import { resolvePoint, systemClock, parseIsoMicros, type HistoryPoint } from "./util/time.js";
+import { resolvePoint, systemClock, type HistoryPoint } from "./util/time.js";
+import { iterateOps, opsOf, opsSince, type OpsQuery } from "./engine/history-query.js";
+import { viewAt } from "./engine/time-travel.js";
+import type { StoreView } from "./view.js";
 import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
 
 /**
@@ -134,7 +137,7 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.writable("undo");
     const unit = engine.history.peekUndo();
     if (!unit) return false;
-    const changes: Change[] = [...unit.ops].reverse().map(compensation);
+    const changes: Change[] = [...unit].reverse().map(compensation);
     await engine.commit(engine.apply(changes, undefined));
     return true;
   }
@@ -143,22 +146,33 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.writable("redo");
     const unit = engine.history.peekRedo();
     if (!unit) return false;
-    await engine.commit(engine.apply(unit.ops.map(reapplication), undefined));
+    await engine.commit(engine.apply(unit.map(reapplication), undefined));
     return true;
   }
 
   getHistory(id: string): Operation<T>[] {
     const engine = this.open_();
     checkId(id);
-    return engine.history.ops.filter((op) => op.id === id) as Operation<T>[];
+    return opsOf(engine.history, id) as Operation<T>[];
   }
 
+  /** Operations strictly after `since` (ISO timestamp of any precision, Date, or seq). */
   getOps(since?: HistoryPoint): Operation<T>[] {
-    const ops = this.open_().history.ops as Operation<T>[];
-    if (since === undefined || since === "") return [...ops];
-    const point = resolvePoint(since, "since");
-    if (point.kind === "seq") return ops.filter((op) => op.seq > point.seq);
-    return ops.filter((op) => (parseIsoMicros(op.ts) ?? 0) > point.micros);
+    return opsSince(this.open_().history, since) as Operation<T>[];
+  }
+
+  /** Walks the retained history lazily: `for await (const op of store.ops({ since, until, id }))`. */
+  ops(query: OpsQuery = {}): AsyncIterable<Operation<T>> {
+    const engine = this.open_();
+    if (query.id !== undefined) checkId(query.id);
+    if (query.since !== undefined) resolvePoint(query.since, "since");
+    if (query.until !== undefined) resolvePoint(query.until, "until");
+    return iterateOps(engine.history, query) as AsyncIterable<Operation<T>>;
+  }
+
+  /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
+  async at(point: HistoryPoint): Promise<StoreView<T>> {
+    return viewAt<T>(this.open_(), point);
   }
 
   async compact(): Promise<void> {
@@ -199,11 +213,13 @@ export class Store<T = Record<string, unknown>> {
     const archive = engine.storage.archiveSegments();
     const stats: StoreStats = {
       activeRecords: engine.state.size,
-      opsCount: engine.history.ops.length,
+      opsCount: engine.history.recentCount,
       archiveSegments: archive.length,
       archivedRecords: archive.reduce((sum, segment) => sum + segment.records, 0),
       seq: engine.lastSeq,
       formatVersion,
+      historyOps: engine.lastSeq - engine.history.oldestSeq + 1,
+      historyBytes: engine.storage.sizes().historyBytes,
     };
     if (engine.repair) stats.repair = engine.repair;
     return stats;
@@ -248,6 +264,7 @@ function createEngine<T>(dir: string, options: StoreOptions<T>): Engine {
     clock: options.clock ?? systemClock,
     readOnly,
     policy: checkpointPolicy(options.checkpointThreshold),
+    retain: options.retain ?? "all",
     version: options.version ?? 1,
     migrate: options.migrate as ((record: unknown, from: number) => unknown) | undefined,
   });

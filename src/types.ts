@@ -50,6 +50,11 @@ export interface StoreOptions<T = unknown> {
   writeMode?: WriteMode;
   /** Longest wait to gather a group ("group") or to make writes durable ("async"). Default 5. */
   groupCommitMs?: number;
+  /**
+   * History to keep: "all" (default), or at least the newest `ops` operations and/or `ms`
+   * milliseconds of history; whole older log segments are pruned at checkpoints.
+   */
+  retain?: "all" | { ops?: number; ms?: number };
   /** Injected file system, for tests. Default: node:fs. */
   fileSystem?: FileSystem;
   /** Injected clock returning epoch microseconds, for tests. Default: Date.now() * 1000. */
@@ -74,6 +79,10 @@ export interface StoreStats {
   /** Sequence number of the last operation (0 for an empty store). */
   seq: number;
   formatVersion: number;
+  /** Retained operations: what getOps() returns. */
+  historyOps: number;
+  /** Bytes the retained log segments take on disk. */
+  historyBytes: number;
   /** What open({ repair: true }) did; undefined when it was not asked or found nothing. */
   repair?: RepairReport;
 }

@@ -10,6 +10,9 @@ export const adaptiveLogBytesMin = 4 * 1024 * 1024;
  */
 export type CheckpointPolicy = { kind: "ops"; threshold: number } | { kind: "adaptive" } | { kind: "off" };
 
+/** Which history to keep: everything, or at least the newest `ops` operations / `ms` of time. */
+export type RetentionPolicy = "all" | { ops?: number; ms?: number };
+
 /**
  * Runs checkpoints in the background: seal the active log segment once everything before it is
  * durable, stream a snapshot of the state at that seq (the records are frozen, so a shallow copy
@@ -27,6 +30,7 @@ export class Checkpointer {
   constructor(
     private readonly engine: Engine,
     private readonly policy: CheckpointPolicy,
+    private readonly retain: RetentionPolicy,
     private readonly readOnly: boolean,
   ) {}
 
@@ -93,11 +97,30 @@ export class Checkpointer {
     const seq = engine.lastSeq;
     if (seq === this.snapshotSeq && !force) return;
     const ts = engine.lastTs;
+    const stacks = engine.history.stacksState();
     const copy = new Map(engine.state);
     await engine.queue.roll(seq + 1);
-    await engine.storage.writeSnapshot(seq, ts, engine.schemaVersion, copy);
-    engine.history.forgetThrough(seq);
+    await engine.storage.writeSnapshot({ seq, ts, schemaVersion: engine.schemaVersion, stacks }, copy);
+    engine.history.forgetThrough(seq, stacks);
     this.snapshotSeq = seq;
     this.opsSince = engine.lastSeq - seq;
+    this.applyRetention(seq);
+    await engine.storage.compressSealed();
+  }
+
+  /** Prunes whole sealed segments the retention policy no longer needs (never past the snapshot). */
+  private applyRetention(snapshotSeq: number): void {
+    if (this.retain === "all") return;
+    const engine = this.engine;
+    let through = snapshotSeq;
+    if (this.retain.ops !== undefined) through = Math.min(through, engine.lastSeq - this.retain.ops);
+    if (this.retain.ms !== undefined) {
+      const cutoff = new Date(Date.now() - this.retain.ms).toISOString();
+      const old = engine.history.sealed().filter((s) => s.lastTs !== undefined && s.lastTs < cutoff);
+      through = Math.min(through, old.length > 0 ? old[old.length - 1]!.lastSeq! : 0);
+    }
+    if (through < engine.history.oldestSeq) return;
+    engine.storage.prune(through);
+    engine.history.clip(engine.history.oldestSeq);
   }
 }

@@ -1,12 +1,12 @@
 import { IoError, ClosedError } from "../errors.js";
-import { History } from "../model/history.js";
+import { History } from "./history.js";
 import { freezeParsed } from "../model/value.js";
 import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
 import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
 import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../util/time.js";
-import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
+import { Checkpointer, type CheckpointPolicy, type RetentionPolicy } from "./checkpointer.js";
 import { CommitQueue } from "./commit-queue.js";
 import { rebuildState, type MigrationOptions } from "./recovery.js";
 
@@ -16,6 +16,7 @@ export interface EngineOptions extends MigrationOptions {
   clock: Clock;
   readOnly: boolean;
   policy: CheckpointPolicy;
+  retain: RetentionPolicy;
 }
 
 /**
@@ -25,7 +26,7 @@ export interface EngineOptions extends MigrationOptions {
  */
 export class Engine {
   readonly state: State;
-  readonly history = new History();
+  readonly history: History;
   readonly queue: CommitQueue;
   readonly checkpointer: Checkpointer;
   readonly repair: RepairReport | undefined;
@@ -49,7 +50,7 @@ export class Engine {
       throw error;
     }
     this.state = recovered.state;
-    this.history.rebuild(recovered.ops);
+    this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops);
     this.seq = recovered.lastSeq;
     this.repair = loaded.repair;
     this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
@@ -65,7 +66,7 @@ export class Engine {
       (fromSeq) => this.revertFrom(fromSeq),
       () => this.checkpointer.afterCommit(),
     );
-    this.checkpointer = new Checkpointer(this, options.policy, options.readOnly);
+    this.checkpointer = new Checkpointer(this, options.policy, options.retain, options.readOnly);
     this.checkpointer.startedAt(loaded.snapshotSeq, recovered.ops.length);
     const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
     if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
@@ -140,7 +141,7 @@ export class Engine {
   }
 
   private revertFrom(fromSeq: number): void {
-    const ops = this.history.ops;
+    const ops = this.history.recent;
     for (let i = ops.length - 1; i >= 0 && ops[i]!.seq >= fromSeq; i--) {
       revertOperation(this.state, ops[i]!);
     }

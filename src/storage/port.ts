@@ -1,3 +1,4 @@
+import type { StacksState } from "../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../types.js";
 
 /** What a storage holds when it is opened: the newest snapshot plus the log after it. */
@@ -9,6 +10,8 @@ export interface LoadedStore {
   snapshotSeq: number;
   /** Timestamp of the operation at snapshotSeq: new timestamps must come after it. */
   snapshotTs?: string;
+  /** Undo/redo stacks as of snapshotSeq. */
+  stacks?: StacksState;
   /** Retained operations with seq > snapshotSeq, oldest first, complete batches only. */
   ops: Operation[];
   /** Schema version of the data in `records` and `ops` (older data gets migrated). */
@@ -17,10 +20,30 @@ export interface LoadedStore {
   legacy: boolean;
 }
 
+export interface SnapshotMeta {
+  seq: number;
+  ts: string | undefined;
+  schemaVersion: number;
+  stacks: StacksState;
+}
+
+export interface SegmentInfo {
+  file: string;
+  firstSeq: number;
+  /** Undefined for the active segment. */
+  lastSeq: number | undefined;
+  /** First and last operation timestamps of a sealed, non-empty segment. */
+  firstTs?: string;
+  lastTs?: string;
+  bytes: number;
+}
+
 export interface StorageSizes {
   /** Bytes of the log written since the last snapshot. */
   logBytesSinceSnapshot: number;
   snapshotBytes: number;
+  /** Bytes of every retained log segment (the history on disk). */
+  historyBytes: number;
 }
 
 /**
@@ -37,7 +60,15 @@ export interface Storage {
   /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
   roll(nextSeq: number): void;
   /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */
-  writeSnapshot(seq: number, ts: string | undefined, schemaVersion: number, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  /** Retained log segments, oldest first; the last is the active one. */
+  segments(): SegmentInfo[];
+  /** The operations of a sealed segment (complete batches only). */
+  readSegmentOps(segment: SegmentInfo): Operation[];
+  /** Removes sealed segments whose operations all have seq ≤ `throughSeq`. */
+  prune(throughSeq: number): void;
+  /** Compresses sealed segments that are not compressed yet. */
+  compressSealed(): Promise<void>;
   /** Merges `records` into archive segment `name` durably. */
   writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number>;
   readArchive(name: string): Map<string, unknown>;

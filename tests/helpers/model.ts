@@ -125,10 +125,16 @@ export function sameRecords(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<stri
  * candidate `from` is there, and every record there holds a value that some candidate from
  * `from` on archived under that id. (An archive file is merged and made durable before the
  * deletes are logged, so a crash can leave a record in both places, or an archived record
- * already replaced by a newer archived value of the same id.)
+ * already replaced by a newer archived value of the same id.) `extras` are models of archive
+ * calls that failed: their file may have been committed before the failure.
  */
-export function archiveFits(observed: Observed, candidates: readonly Model[], from: number): boolean {
-  const later = candidates.slice(from);
+export function archiveFits(
+  observed: Observed,
+  candidates: readonly Model[],
+  from: number,
+  extras: readonly Model[] = [],
+): boolean {
+  const later = [...candidates.slice(from), ...extras];
   const known = (segment: string, id: string, value: unknown): boolean =>
     later.some((c) => {
       const records = c.archive.get(segment);

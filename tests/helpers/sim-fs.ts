@@ -1,58 +1,35 @@
 import path from "node:path";
 import type { FileStat, FileSystem, OpenFlags } from "../../src/storage/fs/file-system.js";
 import { Random } from "./random.js";
+import {
+  errnoError,
+  newDir,
+  newFile,
+  SimCrashError,
+  survivingContent,
+  type Change,
+  type DirNode,
+  type ErrnoCode,
+  type FileNode,
+  type Node,
+} from "./sim-disk.js";
 
-/**
- * A simulated, fault-injecting file system, fully in memory and deterministic from a seed.
- *
- * Durability model (what a power loss keeps):
- * - Each file has its current content (what reads see) and its durable content. Writes and
- *   truncations are pending until `fsync`/`fdatasync` of a descriptor of that file.
- * - Each directory has its current entries and its durable entries. Creating, renaming or
- *   unlinking a name is pending until `fsync` of a descriptor opened with `openDirectory` on
- *   that directory. A rename is one atomic change (in both directories when it moves).
- * - `crash()` kills this instance (every later call throws SimCrashError) and returns a new
- *   file system holding the post-crash state: each pending name change is independently kept
- *   or lost; for each file the pending writes are dropped, kept in order up to a torn point,
- *   or (with `reorder`) a random subset is kept in random order, possibly torn.
- * - With `fsyncFailureLosesData` (the Linux "fsyncgate" behaviour), a failed fsync discards
- *   the file's pending writes from the durable path: a later successful fsync does not make
- *   them durable, though reads still see them.
- *
- * Fault injection: `failAt` fails the Nth call (once or forever) with an errno-style error,
- * `crashAt` makes call N and every later call throw SimCrashError. `calls` counts calls.
- */
-export type ErrnoCode =
-  | "ENOENT" | "EIO" | "EBADF" | "EACCES" | "EEXIST" | "ENOTDIR" | "EISDIR" | "EINVAL"
-  | "ENOSPC" | "ENOTEMPTY";
-
-const errnoNumbers: Record<ErrnoCode, number> = {
-  ENOENT: -2, EIO: -5, EBADF: -9, EACCES: -13, EEXIST: -17, ENOTDIR: -20, EISDIR: -21,
-  EINVAL: -22, ENOSPC: -28, ENOTEMPTY: -39,
-};
+export { errnoError, SimCrashError, type ErrnoCode } from "./sim-disk.js";
 
 export type SimCall =
   | "open" | "openDirectory" | "close" | "write" | "read" | "fdatasync" | "fsync" | "ftruncate"
   | "fstat" | "stat" | "rename" | "unlink" | "mkdir" | "readdir";
 
-/** An error shaped like node's: message, `code`, `errno`, `syscall`, `path`. */
-export function errnoError(code: ErrnoCode, syscall: string, file?: string): NodeJS.ErrnoException {
-  const where = file === undefined ? "" : ` '${file}'`;
-  const error = new Error(`${code}: simulated failure, ${syscall}${where}`) as NodeJS.ErrnoException;
-  error.code = code;
-  error.errno = errnoNumbers[code];
-  error.syscall = syscall;
-  if (file !== undefined) error.path = file;
-  return error;
-}
+/** One atomic change of names: each step sets (node) or removes (undefined) a name. */
+interface NameChange { steps: { dir: DirNode; name: string; node: Node | undefined }[] }
 
-/** Thrown by every call at and after a simulated crash: the process is "dead". */
-export class SimCrashError extends Error {
-  readonly code = "ESIMCRASH";
-  constructor(readonly step: number) {
-    super(`simulated crash at file-system call ${step}`);
-    this.name = "SimCrashError";
-  }
+interface Descriptor {
+  node: Node;
+  file: string;
+  readable: boolean;
+  writable: boolean;
+  append: boolean;
+  position: number;
 }
 
 export interface Fault {
@@ -79,70 +56,26 @@ export interface SimOptions {
   lieAboutFileSync?: boolean;
 }
 
-type Change = { kind: "write"; position: number; data: Uint8Array } | { kind: "truncate"; length: number };
-
-/** A growable byte array. */
-class Bytes {
-  data: Uint8Array;
-  length: number;
-
-  constructor(data: Uint8Array = new Uint8Array(0)) {
-    this.data = data.slice();
-    this.length = data.length;
-  }
-
-  copy(): Bytes {
-    return new Bytes(this.view());
-  }
-
-  view(): Uint8Array {
-    return this.data.subarray(0, this.length);
-  }
-
-  apply(change: Change): void {
-    if (change.kind === "truncate") return this.resize(change.length);
-    if (change.data.length === 0) return;
-    const end = change.position + change.data.length;
-    if (end > this.length) this.resize(end);
-    this.data.set(change.data, change.position);
-  }
-
-  private resize(length: number): void {
-    if (length > this.data.length) {
-      const grown = new Uint8Array(Math.max(length, this.data.length * 2, 64));
-      grown.set(this.view());
-      this.data = grown;
-    } else if (length < this.length) {
-      this.data.fill(0, length, this.length);
-    }
-    this.length = length;
-  }
-}
-
-interface FileNode { kind: "file"; current: Bytes; durable: Bytes; pending: Change[] }
-interface DirNode { kind: "dir"; entries: Map<string, Node>; durable: Map<string, Node> }
-type Node = FileNode | DirNode;
-
-/** One atomic change of names: each step sets (node) or removes (undefined) a name. */
-interface NameChange { steps: { dir: DirNode; name: string; node: Node | undefined }[] }
-
-interface Descriptor {
-  node: Node;
-  file: string;
-  readable: boolean;
-  writable: boolean;
-  append: boolean;
-  position: number;
-}
-
-function newDir(): DirNode {
-  return { kind: "dir", entries: new Map(), durable: new Map() };
-}
-
-function newFile(content?: Uint8Array): FileNode {
-  return { kind: "file", current: new Bytes(content), durable: new Bytes(content), pending: [] };
-}
-
+/**
+ * A simulated, fault-injecting file system, fully in memory and deterministic from a seed.
+ *
+ * Durability model (what a power loss keeps):
+ * - Each file has its current content (what reads see) and its durable content. Writes and
+ *   truncations are pending until `fsync`/`fdatasync` of a descriptor of that file.
+ * - Each directory has its current entries and its durable entries. Creating, renaming or
+ *   unlinking a name is pending until `fsync` of a descriptor opened with `openDirectory` on
+ *   that directory. A rename is one atomic change (in both directories when it moves).
+ * - `crash()` kills this instance (every later call throws SimCrashError) and returns a new
+ *   file system holding the post-crash state: each pending name change is independently kept
+ *   or lost; for each file the pending writes are dropped, kept in order up to a torn point,
+ *   or (with `reorder`) a random subset is kept in random order, possibly torn.
+ * - With `fsyncFailureLosesData` (the Linux "fsyncgate" behaviour), a failed fsync discards
+ *   the file's pending writes from the durable path: a later successful fsync does not make
+ *   them durable, though reads still see them.
+ *
+ * Fault injection: `failAt` fails the Nth call (once or forever) with an errno-style error,
+ * `crashAt` makes call N and every later call throw SimCrashError. `calls` counts calls.
+ */
 export class SimFileSystem implements FileSystem {
   readonly random: Random;
   readonly trace: string[] = [];
@@ -340,7 +273,7 @@ export class SimFileSystem implements FileSystem {
       let copy = copies.get(node);
       if (copy) return copy;
       if (node.kind === "file") {
-        copy = newFile(this.survivingContent(node));
+        copy = newFile(survivingContent(node.durable, node.pending, this.random, this.options.reorder));
         copies.set(node, copy);
         return copy;
       }
@@ -355,37 +288,6 @@ export class SimFileSystem implements FileSystem {
     };
     const root = copyNode(this.root) as DirNode;
     return new SimFileSystem({ ...this.options, seed: this.random.nextUint32() }, root);
-  }
-
-  private survivingContent(file: FileNode): Uint8Array {
-    const result = file.durable.copy();
-    const pending = file.pending;
-    if (pending.length === 0) return result.view();
-    const roll = this.random.next();
-    if (roll < 0.2) return result.view(); // All pending writes lost.
-    if (roll < 0.35) {
-      for (const change of pending) result.apply(change);
-      return result.view();
-    }
-    if (roll < 0.8 || !this.options.reorder) {
-      const kept = this.random.int(pending.length + 1);
-      for (const change of pending.slice(0, kept)) result.apply(change);
-      const next = pending[kept];
-      if (next && this.random.chance(0.5)) result.apply(this.tear(next));
-      return result.view();
-    }
-    const subset = pending.filter(() => this.random.chance(0.5));
-    for (const change of this.random.shuffle(subset)) {
-      result.apply(this.random.chance(0.3) ? this.tear(change) : change);
-    }
-    return result.view();
-  }
-
-  /** A prefix of a write (possibly empty); a truncation is atomic. */
-  private tear(change: Change): Change {
-    if (change.kind === "truncate") return change;
-    const keep = this.random.int(change.data.length + 1);
-    return { kind: "write", position: change.position, data: change.data.subarray(0, keep) };
   }
 
   // ---- helpers for tests: no step counting, no faults ----

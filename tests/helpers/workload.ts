@@ -201,10 +201,32 @@ export function candidateModels(issued: readonly Issued[]): Model[] {
   return candidates;
 }
 
+/**
+ * Models of archive calls that failed after their segment file (and the manifest naming it)
+ * may have reached the disk: the records then sit in the archive and in the active state, as
+ * after a crash between the two (src/engine/archiver.ts).
+ */
+export function failedArchives(issued: readonly Issued[]): Model[] {
+  // The predicate ran over the state in memory, which included calls still in flight (and
+  // possibly failing later): replay everything issued, not only what was acknowledged.
+  const model = new Model();
+  const extras: Model[] = [];
+  for (const entry of issued) {
+    if (entry.threwSync) continue;
+    if (entry.intent.kind === "archive" && entry.outcome === "failed") {
+      const attempt = model.clone();
+      attempt.apply(entry.intent);
+      extras.push(attempt);
+    }
+    model.apply(entry.intent);
+  }
+  return extras;
+}
+
 /** Undefined when `observed` equals some candidate; otherwise a description of the mismatch. */
-export function mismatch(observed: Observed, candidates: readonly Model[]): string | undefined {
+export function mismatch(observed: Observed, candidates: readonly Model[], extras: readonly Model[] = []): string | undefined {
   for (let i = 0; i < candidates.length; i++) {
-    if (sameRecords(observed.active, candidates[i]!.active) && archiveFits(observed, candidates, i)) {
+    if (sameRecords(observed.active, candidates[i]!.active) && archiveFits(observed, candidates, i, extras)) {
       return undefined;
     }
   }

@@ -8,6 +8,7 @@ import {
   BatchAbort,
   candidateModels,
   describeIssued,
+  failedArchives,
   fixedClock,
   isOpslogError,
   issue,
@@ -183,7 +184,7 @@ async function reopenAndCheck(
   }
   try {
     const observed = await observe(store);
-    const problem = mismatch(observed, candidateModels(issued));
+    const problem = mismatch(observed, candidateModels(issued), failedArchives(issued));
     const problems = problem ? [`after a ${how} the state fits no candidate\n${problem}`] : [];
     return { problems, active: observed.active, dir: next };
   } finally {

@@ -64,11 +64,12 @@ export function forEachLine(fs: FileSystem, file: string, visit: LineVisitor): n
       position += count;
       const data = chunk.subarray(0, carry.length + count);
       carry = Buffer.alloc(0);
+      const last = position >= size;
       let start = 0;
       while (start < data.length) {
         const at = data.indexOf(0x0a, start);
         if (at === -1) {
-          if (position < size) carry = Buffer.from(data.subarray(start));
+          if (!last) carry = Buffer.from(data.subarray(start));
           else visit(data, start, data.length, base + start, false);
           break;
         }
@@ -80,6 +81,21 @@ export function forEachLine(fs: FileSystem, file: string, visit: LineVisitor): n
   } finally {
     fs.close(fd);
   }
+}
+
+/** Calls `visit` for each line of bytes already in memory (a decompressed segment). */
+export function forEachLineIn(data: Buffer, visit: LineVisitor): number {
+  let start = 0;
+  while (start < data.length) {
+    const at = data.indexOf(0x0a, start);
+    if (at === -1) {
+      visit(data, start, data.length, start, false);
+      break;
+    }
+    visit(data, start, at, start, true);
+    start = at + 1;
+  }
+  return data.length;
 }
 
 /**

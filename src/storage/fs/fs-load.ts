@@ -47,6 +47,7 @@ export function loadDirectory(fs: FileSystem, dir: string, options: LoadOptions)
       records: recovered.records,
       snapshotSeq: recovered.snapshotSeq,
       ...(snapshot?.ts ? { snapshotTs: snapshot.ts } : {}),
+      ...(recovered.stacks ? { stacks: recovered.stacks } : {}),
       ops: recovered.ops,
       legacy: read.kind === "legacy",
       ...(recovered.repair ? { repair: recovered.repair } : {}),

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { CorruptionError, OpslogError } from "../../errors.js";
+import type { StacksState } from "../../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../../types.js";
 import type { FileSystem } from "./file-system.js";
 import { formatVersion, snapshotFormatName } from "./log-format.js";
@@ -18,6 +19,7 @@ export interface Recovered {
   manifest: Manifest;
   records: Map<string, unknown>;
   snapshotSeq: number;
+  stacks?: StacksState;
   ops: Operation[];
   /** Valid bytes of the active segment: where the next append goes. */
   activeBytes: number;
@@ -64,6 +66,8 @@ function loadSnapshot(
   }, options.repair);
   if (!read.damage) {
     result.snapshotSeq = entry.seq;
+    const { undo, redo } = read.header;
+    if (Array.isArray(undo) && Array.isArray(redo)) result.stacks = { undo, redo } as StacksState;
     return;
   }
   // Repair: rebuild from the whole log when it reaches back to seq 1, else keep the valid

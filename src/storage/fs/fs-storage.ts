@@ -2,7 +2,9 @@ import path from "node:path";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
-import type { LoadedStore, Storage, StorageSizes } from "../port.js";
+import type { LoadedStore, SegmentInfo, SnapshotMeta, Storage, StorageSizes } from "../port.js";
+import { compressedSuffix } from "./log-reader.js";
+import { SegmentFiles } from "./segments.js";
 import type { FileSystem } from "./file-system.js";
 import { removeIfPresent, syncDirectory } from "./files.js";
 import { loadDirectory } from "./fs-load.js";
@@ -37,12 +39,17 @@ export class FsStorage implements Storage {
   private snapshotBytes = 0;
   /** Files to delete once a manifest that no longer names them is durable. */
   private obsolete: string[] = [];
+  /** First and last timestamps in the active segment, recorded in its entry when sealed. */
+  private active: { firstTs?: string; lastTs?: string } = {};
+  private segmentFiles: SegmentFiles;
 
   constructor(
     readonly location: string,
     private readonly fs: FileSystem,
     private readonly options: FsStorageOptions,
-  ) {}
+  ) {
+    this.segmentFiles = new SegmentFiles(fs, location);
+  }
 
   load(): LoadedStore {
     if (!this.options.readOnly) {
@@ -57,6 +64,9 @@ export class FsStorage implements Storage {
       this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;
       this.snapshotBytes = loaded.snapshotBytes;
       this.obsolete = loaded.obsolete;
+      const activeFirst = this.requireManifest().segments.at(-1)!.firstSeq;
+      const activeOps = loaded.store.ops.filter((op) => op.seq >= activeFirst);
+      if (activeOps.length > 0) this.active = { firstTs: activeOps[0]!.ts, lastTs: activeOps.at(-1)!.ts };
       if (!this.options.readOnly) {
         const active = this.activeSegment();
         this.writer = LogWriter.openExisting(this.fs, this.location, active, loaded.activeBytes);
@@ -80,6 +90,8 @@ export class FsStorage implements Storage {
     const bytes = Buffer.from(text);
     this.writer.append(bytes);
     this.logBytesSinceSnapshot += bytes.length;
+    this.active.firstTs ??= ops[0]!.ts;
+    this.active.lastTs = ops[ops.length - 1]!.ts;
   }
 
   sync(): void {
@@ -95,10 +107,11 @@ export class FsStorage implements Storage {
     const writer = LogWriter.create(this.fs, this.location, file);
     try {
       syncDirectory(this.fs, path.join(this.location, opsDir));
+      const sealed = { ...manifest.segments.at(-1)!, lastSeq: nextSeq - 1, ...this.active };
       this.commit({
         ...manifest,
         nextFile: manifest.nextFile + 1,
-        segments: [...manifest.segments, { file, firstSeq: nextSeq }],
+        segments: [...manifest.segments.slice(0, -1), sealed, { file, firstSeq: nextSeq }],
       });
     } catch (error) {
       writer.close();
@@ -106,17 +119,23 @@ export class FsStorage implements Storage {
     }
     this.writer?.close();
     this.writer = writer;
+    this.active = {};
   }
 
-  async writeSnapshot(
-    seq: number,
-    ts: string | undefined,
-    schemaVersion: number,
-    entries: ReadonlyMap<string, unknown>,
-  ): Promise<void> {
+  async writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void> {
+    const { seq, ts, schemaVersion, stacks } = meta;
     const before = this.requireManifest();
     const file = path.join(snapshotsDir, fileNumberName("snap", before.nextFile, ".jsonl"));
-    const header = { format: snapshotFormatName, formatVersion, seq, ts, schemaVersion, records: entries.size };
+    const header = {
+      format: snapshotFormatName,
+      formatVersion,
+      seq,
+      ts,
+      schemaVersion,
+      undo: stacks.undo,
+      redo: stacks.redo,
+      records: entries.size,
+    };
     this.reserveFileNumber();
     const bytes = await writeRecordFile(this.fs, path.join(this.location, file), header, entries);
     const manifest = this.requireManifest(); // Rolls may have happened meanwhile.
@@ -153,7 +172,34 @@ export class FsStorage implements Storage {
   }
 
   sizes(): StorageSizes {
-    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes };
+    const historyBytes = this.segments().reduce((sum, segment) => sum + segment.bytes, 0);
+    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes, historyBytes };
+  }
+
+  segments(): SegmentInfo[] {
+    return this.segmentFiles.info(this.requireManifest(), this.active);
+  }
+
+  readSegmentOps(segment: SegmentInfo): Operation[] {
+    return this.segmentFiles.readOps(segment);
+  }
+
+  prune(throughSeq: number): void {
+    const { manifest, files } = this.segmentFiles.pruned(this.requireManifest(), throughSeq);
+    if (files.length === 0) return;
+    this.commit(manifest);
+    this.segmentFiles.remove(files);
+  }
+
+  async compressSealed(): Promise<void> {
+    const pending = this.requireManifest().segments.slice(0, -1).filter((s) => !s.file.endsWith(compressedSuffix));
+    for (const entry of pending) {
+      const file = await this.segmentFiles.compress(entry);
+      const manifest = this.requireManifest(); // Read now: other commits may have happened.
+      const segments = manifest.segments.map((s) => (s.file === entry.file ? { ...s, file } : s));
+      this.commit({ ...manifest, segments });
+      this.segmentFiles.remove([entry.file]);
+    }
   }
 
   close(): void {

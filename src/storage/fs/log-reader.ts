@@ -1,8 +1,23 @@
 import path from "node:path";
 import type { FileSystem } from "./file-system.js";
-import { forEachLine } from "./files.js";
+import zlib from "node:zlib";
+import { CorruptionError } from "../../errors.js";
+import { forEachLine, forEachLineIn, readWholeFile, type LineVisitor } from "./files.js";
 import { decodeLine } from "./log-format.js";
 import { logRecordProblem, type LogRecord } from "./log-record.js";
+
+/** Sealed segments may be stored gzip-compressed under this suffix (docs/FORMAT.md). */
+export const compressedSuffix = ".gz";
+
+/** The uncompressed bytes of a compressed segment; offsets in errors refer to them. */
+export function readCompressed(fs: FileSystem, dir: string, file: string): Buffer {
+  const bytes = readWholeFile(fs, path.join(dir, file));
+  try {
+    return zlib.gunzipSync(bytes);
+  } catch (error) {
+    throw new CorruptionError(file, 0, `compressed segment is damaged (${(error as Error).message})`);
+  }
+}
 
 export interface SegmentRead {
   records: LogRecord[];
@@ -36,9 +51,12 @@ export function readSegment(
   active: boolean,
 ): SegmentRead {
   const scan: Scan = { records: [], offsets: [], ends: [], laterGroups: [] };
-  const fileBytes = forEachLine(fs, path.join(dir, file), (bytes, start, end, offset, terminated) => {
+  const visit: LineVisitor = (bytes, start, end, offset, terminated) => {
     visitLine(scan, bytes, start, end, offset, terminated, firstSeq);
-  });
+  };
+  const fileBytes = file.endsWith(compressedSuffix)
+    ? forEachLineIn(readCompressed(fs, dir, file), visit)
+    : forEachLine(fs, path.join(dir, file), visit);
   const cut = completeBatches(scan);
   const records = scan.records.slice(0, cut);
   const validBytes = cut === 0 ? 0 : (scan.ends[cut - 1] as number);

@@ -9,6 +9,11 @@ export interface SegmentEntry {
   file: string;
   /** Seq of the first operation the segment may hold. */
   firstSeq: number;
+  /** Set when the segment is sealed: its last seq (firstSeq - 1 when empty). */
+  lastSeq?: number;
+  /** Set when the segment is sealed and not empty: first and last operation timestamps. */
+  firstTs?: string;
+  lastTs?: string;
 }
 
 export interface SnapshotEntry {

@@ -1,0 +1,166 @@
+import { InvalidArgumentError } from "../errors.js";
+import { UndoStacks, unitKind, type StacksState, type Unit } from "../model/undo-stacks.js";
+import type { SegmentInfo, Storage } from "../storage/port.js";
+import type { Operation } from "../types.js";
+import { assert } from "../util/assert.js";
+
+/**
+ * The retained history: operations since the last snapshot in memory, older ones in sealed log
+ * segments on disk (read on demand), plus the undo/redo stacks. Every operation is reachable by
+ * seq, so undo, redo, getHistory and time travel reach across checkpoints and reopens.
+ */
+export class History {
+  /** Operations with seq ≥ memoryBase, contiguous: memory[i].seq === memoryBase + i. */
+  private memory: Operation[] = [];
+  private memoryBase: number;
+  private stacks: UndoStacks;
+  /** The stacks as of memoryBase - 1, to rebuild them when unwritten operations are dropped. */
+  private baseStacks: StacksState | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    snapshotSeq: number,
+    stacks: StacksState | undefined,
+    ops: readonly Operation[],
+  ) {
+    this.memoryBase = ops[0]?.seq ?? snapshotSeq + 1;
+    this.baseStacks = stacks;
+    this.stacks = UndoStacks.from(stacks);
+    for (const unit of units(ops)) this.push(unit);
+  }
+
+  /** Operations not yet in a snapshot (stats().opsCount). */
+  get recentCount(): number {
+    return this.memory.length;
+  }
+
+  get lastSeq(): number {
+    return this.memoryBase + this.memory.length - 1;
+  }
+
+  /** Seq of the oldest retained operation (lastSeq + 1 when none is retained). */
+  get oldestSeq(): number {
+    const first = this.sealed()[0];
+    return first && first.lastSeq !== undefined && first.lastSeq >= first.firstSeq ? first.firstSeq : this.memoryBase;
+  }
+
+  get recent(): readonly Operation[] {
+    return this.memory;
+  }
+
+  add(ops: readonly Operation[]): void {
+    assert(ops.length > 0, "a unit has operations");
+    assert(ops[0]!.seq === this.lastSeq + 1, "seq grows by one");
+    this.push(ops);
+  }
+
+  get(seq: number): Operation {
+    if (seq >= this.memoryBase) {
+      const op = this.memory[seq - this.memoryBase];
+      assert(op !== undefined && op.seq === seq, `operation ${seq} is in memory`);
+      return op;
+    }
+    const segment = this.segmentOf(seq);
+    const op = this.storage.readSegmentOps(segment)[seq - segment.firstSeq];
+    assert(op !== undefined && op.seq === seq, `operation ${seq} is in ${segment.file}`);
+    return op;
+  }
+
+  /** Operations with from ≤ seq ≤ to, oldest first. */
+  range(from: number, to: number): Operation[] {
+    const result: Operation[] = [];
+    const start = Math.max(from, this.oldestSeq);
+    const end = Math.min(to, this.lastSeq);
+    for (const segment of this.sealed()) {
+      if (segment.lastSeq! < start || segment.firstSeq > end || segment.firstSeq >= this.memoryBase) continue;
+      for (const op of this.storage.readSegmentOps(segment)) {
+        if (op.seq >= start && op.seq <= end && op.seq < this.memoryBase) result.push(op);
+      }
+    }
+    for (let seq = Math.max(start, this.memoryBase); seq <= end; seq++) result.push(this.memory[seq - this.memoryBase]!);
+    return result;
+  }
+
+  /** The retained segments on disk that hold operations older than memory, oldest first. */
+  sealed(): SegmentInfo[] {
+    return this.storage.segments().filter((s) => s.lastSeq !== undefined && s.lastSeq >= s.firstSeq);
+  }
+
+  unitEndingAt = (seq: number): Unit => {
+    const op = this.get(seq);
+    return { first: op.batch ?? seq, last: seq };
+  };
+
+  peekUndo(): Operation[] | undefined {
+    const unit = this.stacks.peekUndo(this.unitEndingAt);
+    return unit && this.range(unit.first, unit.last);
+  }
+
+  peekRedo(): Operation[] | undefined {
+    const unit = this.stacks.peekRedo();
+    return unit && this.range(unit.first, unit.last);
+  }
+
+  stacksState(): StacksState {
+    return this.stacks.toState();
+  }
+
+  /** Drops operations with seq > `seq`: they never became durable. */
+  truncateAfter(seq: number): void {
+    const kept = this.memory.filter((op) => op.seq <= seq);
+    this.memory = [];
+    this.stacks = UndoStacks.from(this.baseStacks);
+    for (const unit of units(kept)) this.push(unit);
+  }
+
+  /** Operations through `seq` are now in a snapshot whose stacks were `stacks`. */
+  forgetThrough(seq: number, stacks: StacksState): void {
+    const drop = Math.max(0, Math.min(this.memory.length, seq - this.memoryBase + 1));
+    this.memory = this.memory.slice(drop);
+    this.memoryBase += drop;
+    this.baseStacks = stacks;
+  }
+
+  /** History before `oldest` was pruned: undo and redo no longer reach there. */
+  clip(oldest: number): void {
+    this.stacks.clip(oldest);
+  }
+
+  /** Throws unless history reaches back to `seq` (the state after it can be rebuilt). */
+  checkReach(seq: number): void {
+    const oldest = this.oldestSeq;
+    if (seq >= oldest - 1 || oldest === 1) return;
+    const first = this.get(oldest);
+    throw new InvalidArgumentError(
+      `history before seq ${oldest - 1} was pruned by the retention policy; the oldest reachable ` +
+        `state is seq ${oldest - 1} (just before ${first.ts})`,
+    );
+  }
+
+  private push(ops: readonly Operation[]): void {
+    if (this.memory.length === 0) this.memoryBase = ops[0]!.seq;
+    for (const op of ops) this.memory.push(op);
+    const unit = { first: ops[0]!.seq, last: ops[ops.length - 1]!.seq };
+    this.stacks.track(unit, unitKind(ops[0]!), this.unitEndingAt);
+  }
+
+  private segmentOf(seq: number): SegmentInfo {
+    const segment = this.sealed().find((s) => s.firstSeq <= seq && seq <= s.lastSeq!);
+    if (!segment) throw new InvalidArgumentError(`operation ${seq} is not in the retained history`);
+    return segment;
+  }
+}
+
+/** Splits operations (whole batches, in seq order) into their units. */
+export function units(ops: readonly Operation[]): Operation[][] {
+  const result: Operation[][] = [];
+  let i = 0;
+  while (i < ops.length) {
+    const first = ops[i]!;
+    let end = i + 1;
+    if (first.batch !== undefined) while (end < ops.length && ops[end]!.batch === first.batch) end++;
+    result.push(ops.slice(i, end));
+    i = end;
+  }
+  return result;
+}

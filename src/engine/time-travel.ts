@@ -1,0 +1,28 @@
+import { freezeParsed } from "../model/value.js";
+import { revertOperation, type State } from "../model/operation.js";
+import { resolvePoint, type HistoryPoint } from "../util/time.js";
+import { StoreView } from "../view.js";
+import type { Engine } from "./engine.js";
+import { toSeq } from "./history-query.js";
+
+/**
+ * The state after every operation with seq ≤ point (or ts ≤ point), never part of a batch: a
+ * point inside a batch shows the state before it. Built from the current state by reverting the
+ * operations after the point with their `prev` values, newest first.
+ */
+export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<StoreView<T>> {
+  const history = engine.history;
+  let seq = Math.min(toSeq(history, resolvePoint(point, "point")), engine.lastSeq);
+  history.checkReach(seq);
+  if (seq > 0 && seq < engine.lastSeq) {
+    const op = history.get(seq);
+    const next = history.get(seq + 1);
+    if (op.batch !== undefined && next.batch === op.batch) seq = op.batch - 1;
+  }
+  const state: State = new Map(engine.state);
+  const later = history.range(seq + 1, engine.lastSeq);
+  for (let i = later.length - 1; i >= 0; i--) revertOperation(state, later[i]!);
+  for (const value of state.values()) freezeParsed(value);
+  const ts = seq > 0 && seq >= history.oldestSeq ? history.get(seq).ts : undefined;
+  return new StoreView<T>(state, seq, ts);
+}

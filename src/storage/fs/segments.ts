@@ -1,0 +1,89 @@
+import path from "node:path";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import type { Operation } from "../../types.js";
+import type { SegmentInfo } from "../port.js";
+import type { FileSystem } from "./file-system.js";
+import { readWholeFile, removeIfPresent, syncDirectory, writeFileAtomic } from "./files.js";
+import { compressedSuffix, readSegment } from "./log-reader.js";
+import { toOperation } from "./log-record.js";
+import type { Manifest, SegmentEntry } from "./manifest-file.js";
+
+const gzip = promisify(zlib.gzip);
+
+/** Sealed segments parsed recently, kept to serve history reads without re-reading files. */
+const cachedSegmentsMax = 4;
+
+/**
+ * Sealed log segments: the history on disk. They are read back for history (getOps, undo,
+ * time travel), compressed after sealing, and pruned by the retention policy.
+ */
+export class SegmentFiles {
+  private cache: { file: string; ops: Operation[] }[] = [];
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+  ) {}
+
+  info(manifest: Manifest, active: { firstTs?: string; lastTs?: string }): SegmentInfo[] {
+    const last = manifest.segments.length - 1;
+    return manifest.segments.map((entry, index) => ({
+      file: entry.file,
+      firstSeq: entry.firstSeq,
+      lastSeq: index === last ? undefined : (entry.lastSeq ?? entry.firstSeq - 1),
+      ...(index === last ? active : timestamps(entry)),
+      bytes: this.fs.stat(path.join(this.dir, entry.file))?.size ?? 0,
+    }));
+  }
+
+  readOps(segment: SegmentInfo): Operation[] {
+    const hit = this.cache.find((entry) => entry.file === segment.file);
+    if (hit) return hit.ops;
+    const read = readSegment(this.fs, this.dir, segment.file, segment.firstSeq, false);
+    const ops = read.records.map((record) => Object.freeze(toOperation(record)));
+    this.cache.push({ file: segment.file, ops });
+    if (this.cache.length > cachedSegmentsMax) this.cache.shift();
+    return ops;
+  }
+
+  /** The manifest without sealed segments whose last seq ≤ throughSeq, and their files. */
+  pruned(manifest: Manifest, throughSeq: number): { manifest: Manifest; files: string[] } {
+    const last = manifest.segments.length - 1;
+    const keep: SegmentEntry[] = [];
+    const files: string[] = [];
+    manifest.segments.forEach((entry, index) => {
+      const sealedThrough = index < last && (entry.lastSeq ?? Infinity) <= throughSeq;
+      if (sealedThrough) files.push(entry.file);
+      else keep.push(entry);
+    });
+    this.cache = this.cache.filter((entry) => !files.includes(entry.file));
+    return { manifest: { ...manifest, segments: keep }, files };
+  }
+
+  /** Writes a gzip copy of a sealed segment; the caller commits the manifest naming it. */
+  async compress(entry: SegmentEntry): Promise<string> {
+    const bytes = readWholeFile(this.fs, path.join(this.dir, entry.file));
+    const packed = await gzip(bytes, { level: 6 });
+    const file = `${entry.file}${compressedSuffix}`;
+    writeFileAtomic(this.fs, path.join(this.dir, file), [packed]);
+    return file;
+  }
+
+  remove(files: string[]): void {
+    if (files.length === 0) return;
+    const dirs = new Set<string>();
+    for (const file of files) {
+      removeIfPresent(this.fs, path.join(this.dir, file));
+      dirs.add(path.dirname(path.join(this.dir, file)));
+    }
+    for (const dir of dirs) syncDirectory(this.fs, dir);
+  }
+}
+
+function timestamps(entry: SegmentEntry): { firstTs?: string; lastTs?: string } {
+  return {
+    ...(entry.firstTs ? { firstTs: entry.firstTs } : {}),
+    ...(entry.lastTs ? { lastTs: entry.lastTs } : {}),
+  };
+}
