@@ -2,10 +2,10 @@ import { isDeepStrictEqual } from "node:util";
 
 /**
  * The reference model of the simulation tests: plain Maps for the active records and the
- * archive segments, plus the undo stack (units of changes), following SPEC §1 and the
- * editor-style undo of src/model/history.ts: a unit is one call (a set, a delete or a whole
- * batch); undo reverts the newest unit; a checkpoint (compact, close) or an archive forgets
- * every unit before it.
+ * archive segments, plus undo and redo stacks of units (SPEC §3, §3a): a unit is one call (a
+ * set, a delete or a whole batch); undo reverts the newest unit and puts it on the redo stack;
+ * redo re-applies it; a new change clears the redo stack; an archive clears both. Checkpoints
+ * and reopens keep the stacks (history is retained).
  */
 export type Change = { id: string; value: unknown } | { id: string; value?: undefined };
 
@@ -15,23 +15,26 @@ export type Intent =
   | { kind: "batch"; changes: Change[] }
   | { kind: "failingBatch"; changes: Change[] }
   | { kind: "undo" }
+  | { kind: "redo" }
   | { kind: "compact" }
   | { kind: "archive"; ids: string[]; segment: string }
   | { kind: "reopen"; checkpointOnClose: boolean };
 
-/** A unit on the undo stack: the previous value of each changed id (undefined: absent). */
-type Unit = { id: string; prev: unknown }[];
+/** A unit on a stack: each changed id's value before and after (undefined: absent). */
+type Unit = { id: string; prev: unknown; next: unknown }[];
 
 export class Model {
   active = new Map<string, unknown>();
   archive = new Map<string, Map<string, unknown>>();
   private undoStack: Unit[] = [];
+  private redoStack: Unit[] = [];
 
   clone(): Model {
     const copy = new Model();
     copy.active = new Map(this.active);
     copy.archive = new Map([...this.archive].map(([name, records]) => [name, new Map(records)]));
     copy.undoStack = this.undoStack.map((unit) => [...unit]);
+    copy.redoStack = this.redoStack.map((unit) => [...unit]);
     return copy;
   }
 
@@ -59,9 +62,10 @@ export class Model {
         return undefined;
       case "undo":
         return this.undo();
+      case "redo":
+        return this.redo();
       case "compact":
       case "reopen":
-        if (intent.kind === "compact" || intent.checkpointOnClose) this.undoStack = [];
         return undefined;
       case "archive":
         return this.archiveIds(intent.ids, intent.segment);
@@ -71,10 +75,11 @@ export class Model {
   private applyUnit(changes: readonly Change[]): void {
     const unit: Unit = [];
     for (const change of changes) {
-      unit.push({ id: change.id, prev: this.active.get(change.id) });
+      unit.push({ id: change.id, prev: this.active.get(change.id), next: change.value });
       this.put(change.id, change.value);
     }
     this.undoStack.push(unit);
+    this.redoStack = [];
   }
 
   private undo(): boolean {
@@ -84,6 +89,15 @@ export class Model {
       const { id, prev } = unit[i]!;
       this.put(id, prev);
     }
+    this.redoStack.push(unit);
+    return true;
+  }
+
+  private redo(): boolean {
+    const unit = this.redoStack.pop();
+    if (!unit) return false;
+    for (const { id, next } of unit) this.put(id, next);
+    this.undoStack.push(unit);
     return true;
   }
 
@@ -97,6 +111,7 @@ export class Model {
     }
     this.archive.set(segment, target);
     this.undoStack = [];
+    this.redoStack = [];
     return moved.length;
   }
 

@@ -16,7 +16,7 @@ export interface WorkloadShape {
   undo: boolean;
   archive: boolean;
   reopen: boolean;
-  /** Passed to every open: whether a reopen checkpoints (and so forgets the undo stack). */
+  /** Passed to every open: whether a close checkpoints. */
   checkpointOnClose: boolean;
 }
 
@@ -75,7 +75,7 @@ function nextIntent(rng: Random, model: Model, shape: WorkloadShape, counter: { 
   if (roll < 0.4 || present.length === 0) return { kind: "set", id: rng.pick(ids), value: randomValue(rng, counter.n) };
   if (roll < 0.55) return { kind: "delete", id: rng.pick(present) };
   if (roll < 0.75) return { kind: rng.chance(0.15) ? "failingBatch" : "batch", changes: batchChanges(rng, model, counter) };
-  if (roll < 0.85 && shape.undo) return { kind: "undo" };
+  if (roll < 0.85 && shape.undo) return { kind: rng.chance(0.7) ? "undo" : "redo" };
   if (roll < 0.92) return { kind: "compact" };
   if (shape.archive) {
     const chosen = present.filter(() => rng.chance(0.4));
@@ -151,6 +151,8 @@ function call(store: AnyStore, intent: Intent): Promise<unknown> {
       });
     case "undo":
       return store.undo();
+    case "redo":
+      return store.redo();
     case "compact":
       return store.compact();
     case "archive": {
@@ -175,7 +177,7 @@ export async function observe(store: AnyStore): Promise<Observed> {
  * undo and an empty batch resolve without I/O, even after a crash). */
 function writes(entry: Issued): boolean {
   const { intent } = entry;
-  if (intent.kind === "undo") return entry.expected === true;
+  if (intent.kind === "undo" || intent.kind === "redo") return entry.expected === true;
   if (intent.kind === "archive") return entry.expected !== 0;
   if (intent.kind === "batch") return intent.changes.length > 0;
   return intent.kind !== "failingBatch";
@@ -344,7 +346,7 @@ async function checkPhase(store: AnyStore, entries: Issued[], model: Model, phas
       continue;
     }
     if (e.outcome !== "acked") throw new Error(`phase ${phase}: ${JSON.stringify(e.intent)} failed: ${String(e.error)}`);
-    const checked = e.intent.kind === "undo" || e.intent.kind === "archive";
+    const checked = e.intent.kind === "undo" || e.intent.kind === "redo" || e.intent.kind === "archive";
     if (checked && !isDeepStrictEqual(e.result, e.expected)) {
       throw new Error(`phase ${phase}: ${e.intent.kind} resolved ${String(e.result)}, model says ${String(e.expected)}`);
     }

@@ -43,18 +43,18 @@ interface Variant {
   options: StoreOptions<unknown>;
 }
 
-/** Undo is only predictable when checkpoints happen where the model knows (compact, close). */
+/** Checkpoints where the model knows (compact, close) or automatic ones every few operations. */
 function variantFor(rng: Random): Variant {
   if (rng.chance(0.6)) {
     return {
-      name: "manual checkpoints, undo",
+      name: "manual checkpoints",
       shape: { phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
       options: { clock: fixedClock, checkpointThreshold: 0 },
     };
   }
   return {
     name: "auto checkpoints",
-    shape: { phases: rng.between(4, 14), inFlightMax: 6, undo: false, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
+    shape: { phases: rng.between(4, 14), inFlightMax: 6, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
     options: { clock: fixedClock, checkpointThreshold: rng.between(2, 9) },
   };
 }

@@ -53,7 +53,7 @@ function workloadFor(workloadSeed: number): Workload {
   const auto = rng.chance(0.5);
   return {
     seed: workloadSeed,
-    shape: { phases: 9, inFlightMax: 4, undo: !auto, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
+    shape: { phases: 9, inFlightMax: 4, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
     options: { clock: fixedClock, checkpointThreshold: auto ? 4 : 0 },
   };
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -12,7 +13,7 @@ import { tempDir } from "../helpers/temp-dir.js";
 const golden = path.resolve("tests/fixtures/format-v1");
 const files = [
   "manifest.json",
-  "ops/seg-000001.jsonl",
+  "ops/seg-000001.jsonl.gz",
   "ops/seg-000002.jsonl",
   "snapshots/snap-000003.jsonl",
   "archive/done.jsonl",
@@ -44,10 +45,13 @@ describe("format version 1 golden files", () => {
         fs.copyFileSync(path.join(dir, file), path.join(golden, file));
       }
     }
+    // Compressed segments are compared by content: zlib versions may pack the bytes differently.
+    const text = (file: string) => {
+      const bytes = fs.readFileSync(file);
+      return (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8");
+    };
     for (const file of files) {
-      expect(fs.readFileSync(path.join(dir, file), "utf8"), file).toBe(
-        fs.readFileSync(path.join(golden, file), "utf8"),
-      );
+      expect(text(path.join(dir, file)), file).toBe(text(path.join(golden, file)));
     }
   });
 
@@ -57,9 +61,17 @@ describe("format version 1 golden files", () => {
     const store = new Store<Record<string, unknown>>();
     await store.open(dir, { readOnly: true });
     expect(Object.fromEntries(store.entries())).toEqual({ a: { title: "first", tags: ["x", "y"] } });
-    expect(store.getOps().map((op) => [op.seq, op.op, op.id, op.undo, op.archive])).toEqual([
-      [7, "delete", "b", undefined, "done"],
+    expect(store.getOps().map((op) => [op.seq, op.op, op.id, op.batch, op.undo, op.archive])).toEqual([
+      [1, "set", "a", undefined, undefined, undefined],
+      [2, "set", "b", undefined, undefined, undefined],
+      [3, "set", "c", 3, undefined, undefined],
+      [4, "delete", "a", 3, undefined, undefined],
+      [5, "set", "a", 5, 4, undefined],
+      [6, "delete", "c", 5, 3, undefined],
+      [7, "delete", "b", undefined, undefined, "done"],
     ]);
+    expect(store.getOps()[0]?.meta).toEqual({ actor: "ann" });
+    expect(Object.keys(Object.fromEntries((await store.at(4)).entries())).sort()).toEqual(["b", "c"]);
     expect(store.stats()).toMatchObject({ seq: 7, activeRecords: 1, archivedRecords: 1 });
     expect(Object.fromEntries(await store.loadArchive("done"))).toEqual({ b: { title: "second", done: true } });
     await store.close();

@@ -6,7 +6,10 @@ import { removeIfPresent, syncDirectory } from "./files.js";
 import { newManifest, recoverFromManifest } from "./fs-recovery.js";
 import { upgradeLegacy, viewLegacy } from "./legacy-upgrade.js";
 import { archiveDir, opsDir, quarantineDir, snapshotsDir } from "./log-format.js";
-import { readManifest, writeManifest, type Manifest } from "./manifest-file.js";
+import { readManifest, writeManifest, type Manifest, type ManifestRead } from "./manifest-file.js";
+import { rebuildManifest } from "./manifest-rebuild.js";
+import { CorruptionError } from "../../errors.js";
+import type { RepairReport } from "../../types.js";
 
 export interface LoadOptions {
   readOnly: boolean;
@@ -29,14 +32,15 @@ export function loadDirectory(fs: FileSystem, dir: string, options: LoadOptions)
   if (options.readOnly && options.repair) {
     throw new InvalidArgumentError("repair needs a writable store; drop readOnly to repair");
   }
-  const read = readManifest(fs, dir);
+  const report: RepairReport = { quarantined: [] };
+  const read = readManifestOrRebuild(fs, dir, options, report);
   if (read.kind === "missing") return options.readOnly ? emptyView(options) : initialise(fs, dir, options);
   if (read.kind === "legacy" && options.readOnly) {
     const view = viewLegacy(fs, dir);
     return { ...emptyView(options), manifest: view.manifest, store: view.store };
   }
   const manifest = read.kind === "legacy" ? upgradeLegacy(fs, dir) : read.manifest;
-  const recovered = recoverFromManifest(fs, dir, manifest, options);
+  const recovered = recoverFromManifest(fs, dir, manifest, options, report);
   if (recovered.manifestChanged) writeManifest(fs, dir, recovered.manifest);
   const obsolete = options.readOnly ? [] : removeLeftovers(fs, dir, recovered.manifest);
   const snapshot = recovered.manifest.snapshot;
@@ -113,4 +117,14 @@ function removeLeftovers(fs: FileSystem, dir: string, manifest: Manifest): strin
     }
   }
   return leftovers;
+}
+
+function readManifestOrRebuild(fs: FileSystem, dir: string, options: LoadOptions, report: RepairReport): ManifestRead {
+  try {
+    return readManifest(fs, dir);
+  } catch (error) {
+    if (!options.repair || !(error instanceof CorruptionError)) throw error;
+    const manifest = rebuildManifest(fs, dir, report);
+    return { kind: "current", manifest, bytes: 0 };
+  }
 }

@@ -35,8 +35,8 @@ export function recoverFromManifest(
   dir: string,
   manifest: Manifest,
   options: RecoverOptions,
+  report: RepairReport = { quarantined: [] },
 ): Recovered {
-  const report: RepairReport = { quarantined: [] };
   const result: Recovered = {
     manifest: { ...manifest, segments: [...manifest.segments] },
     records: new Map(),

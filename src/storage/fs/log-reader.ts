@@ -19,6 +19,9 @@ export function readCompressed(fs: FileSystem, dir: string, file: string): Buffe
   }
 }
 
+/** As `firstSeq` of readSegment: accept whatever seq the first record has. */
+export const anyFirstSeq = 0;
+
 export interface SegmentRead {
   records: LogRecord[];
   /** Bytes of the valid prefix: everything before the first torn or damaged record. */
@@ -91,7 +94,7 @@ function visitLine(
   if (record && problem === undefined) {
     const last = scan.records[scan.records.length - 1];
     const expected = last ? last.seq + 1 : firstSeq;
-    if (record.seq !== expected) problem = `seq ${record.seq} where ${expected} was expected`;
+    if (record.seq !== expected && (last || firstSeq !== anyFirstSeq)) problem = `seq ${record.seq} where ${expected} was expected`;
   }
   if (problem !== undefined || !record) {
     scan.firstBad = { offset, reason: problem ?? "bad record" };

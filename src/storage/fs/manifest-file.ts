@@ -59,7 +59,9 @@ export function readManifest(fs: FileSystem, dir: string): ManifestRead {
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
   const text = bytes.toString("utf8", 0, end);
-  if (!text.includes(`"format":"${formatName}"`)) return readLegacyManifest(text);
+  // A damaged current manifest still ends in its checksum member; opslog 0.x never wrote one.
+  const ours = text.includes(`"format":"${formatName}"`) || /,"crc":"[^"]*"}$/.test(text);
+  if (!ours) return readLegacyManifest(text);
   const line = decodeLine(bytes, 0, end);
   if (!line.ok) throw new CorruptionError(manifestFile, 0, line.reason);
   const manifest = line.value as unknown as Manifest;
