@@ -46,8 +46,9 @@ if (opts.help) {
 
 const FULL = {
   limits: { syncMs: 1500, seqMB: 256, jsonRecords: 100_000 },
-  W1: { rounds: 3, roundMs: 1000, maxOps: 20_000 },
-  W2: { rounds: 3, total: 10_000, inflight: 64, capMs: 2000 },
+  passes: 3,
+  W1: { rounds: 1, roundMs: 1000, maxOps: 20_000 },
+  W2: { rounds: 1, total: 10_000, inflight: 64, capMs: 2000 },
   W3: { total: 200_000, batch: 1000, capMs: 12_000 },
   W4: { repeat: 3 },
   W5: { reads: 1_000_000, capMs: 5000 },
@@ -58,6 +59,7 @@ const FULL = {
 };
 const QUICK = {
   limits: { syncMs: 300, seqMB: 64, jsonRecords: 20_000 },
+  passes: 1,
   W1: { rounds: 1, roundMs: 300, maxOps: 5000 },
   W2: { rounds: 1, total: 2000, inflight: 64, capMs: 800 },
   W3: { total: 20_000, batch: 1000, capMs: 3000 },
@@ -172,19 +174,55 @@ async function preflight() {
 
 const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
 
-async function measureStore(store, wanted, stracing) {
-  const row = { id: store.id, label: store.label, mode: store.mode, full: !!store.full, results: {}, durability: undefined };
+function noter(row) {
+  return (key, r, unit) => {
+    row.results[key] = r;
+    log(`  ${row.id.padEnd(14)} ${key.padEnd(9)} ${r.error ? "ERROR " + r.error : `${Math.round(r.value).toLocaleString("en-US")} ${unit}${r.capped ? " (time cap)" : ""}`}`);
+  };
+}
+
+/**
+ * W1 and W2 run in passes over all rows (forward, backward, forward...), one child per row and
+ * pass, the median over passes reported: the disk is shared, and its sync rate drifts during a
+ * run; interleaving keeps every row exposed to the same drift. A short fdatasync probe opens
+ * every pass, to show that drift.
+ */
+async function measureWrites(rows, wanted) {
+  const runs = new Map(rows.map((r) => [r.id, { W1: [], W2: [] }]));
+  const probes = [];
+  for (let pass = 0; pass < P.passes; pass++) {
+    const probe = await runChild({ workload: "limits", only: "sync", dir: path.join(dataRoot, "probe"), syncMs: 300 });
+    probes.push(probe.error ? NaN : probe.fdatasyncPerSec);
+    log(`  pass ${pass + 1}/${P.passes}: fdatasync probe ${probe.error ?? Math.round(probe.fdatasyncPerSec) + "/s"}`);
+    const order = pass % 2 === 0 ? rows : [...rows].reverse();
+    for (const row of order) {
+      for (const w of ["W1", "W2"]) {
+        if (!wanted.has(w)) continue;
+        const dir = path.join(dataRoot, row.id, w.toLowerCase());
+        fs.rmSync(dir, { recursive: true, force: true });
+        const r = await runChild({ store: row.id, workload: w, dir, ...P[w] });
+        fs.rmSync(dir, { recursive: true, force: true });
+        runs.get(row.id)[w].push(r);
+        if (r.error) log(`  ${row.id.padEnd(14)} ${w.padEnd(9)} ERROR ${r.error}`);
+      }
+    }
+  }
+  for (const row of rows) {
+    for (const w of ["W1", "W2"]) {
+      const all = runs.get(row.id)[w];
+      if (all.length === 0) continue;
+      const ok = all.filter((r) => !r.error);
+      noter(row)(w, ok.length === 0 ? all[0] : { value: median(ok.map((r) => r.value)), passes: ok.map((r) => r.value), capped: ok.some((r) => r.capped) }, "set/s");
+    }
+  }
+  return probes;
+}
+
+async function measureStore(store, row, wanted, stracing) {
   const dir = path.join(dataRoot, store.id);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const note = (key, r, unit) => {
-    row.results[key] = r;
-    log(`  ${store.id.padEnd(14)} ${key.padEnd(9)} ${r.error ? "ERROR " + r.error : `${Math.round(r.value).toLocaleString("en-US")} ${unit}${r.capped ? " (time cap)" : ""}`}`);
-  };
-  if (wanted.has("W1")) note("W1", await runChild({ store: store.id, workload: "W1", dir: path.join(dir, "w1"), ...P.W1 }), "set/s");
-  if (wanted.has("W2")) note("W2", await runChild({ store: store.id, workload: "W2", dir: path.join(dir, "w2"), ...P.W2 }), "set/s");
-  fs.rmSync(path.join(dir, "w1"), { recursive: true, force: true });
-  fs.rmSync(path.join(dir, "w2"), { recursive: true, force: true });
+  const note = noter(row);
   const needData = ["W3", "W4", "W5", "W6", "W7", "W8"].some((w) => wanted.has(w));
   if (store.full && needData) {
     const main = path.join(dir, "main");
@@ -237,7 +275,6 @@ async function measureStore(store, wanted, stracing) {
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
-  return row;
 }
 
 function renderReport({ rows, limits, meta, targetList }) {
@@ -245,6 +282,8 @@ function renderReport({ rows, limits, meta, targetList }) {
     "Each cell is the median of the runs; `(N×)` is the value divided by opslog's (for ms and MB lower is better).",
     "`*` = the workload hit its time cap; the rate is over the part done. Rows whose acknowledged writes were not synced",
     "(column 3) are not comparable with durable rows on W1, W2 and W8: they acknowledge before the data is on disk.",
+    "\"partly\" means only some acknowledged writes had a sync in their window, which is no guarantee (SQLite NORMAL's WAL",
+    "checkpoints fsync now and then, for example).",
     "Write-mode variants (group/async, NORMAL, sync: true) differ from the row above them only in how writes are",
     "acknowledged, so they run W1 and W2 only.",
   ].join("\n");
@@ -269,6 +308,8 @@ Workloads, sizes and the durability check are described in [bench/README.md](ben
 Limits measured in this run:
 
 ${limitsTable(limits)}
+
+fdatasync/s probes at the start of each W1/W2 pass (the disk is shared; this shows its drift): ${meta.syncProbes.map((x) => Math.round(x).toLocaleString("en-US")).join(", ")}.
 
 ## Results (${meta.sizes})
 
@@ -348,10 +389,13 @@ async function main() {
   log(`bench: ${opts.quick ? "quick" : "full"} run, ${selected.length} stores, data in ${path.relative(repoRoot, dataRoot)}`);
   const limits = await runChild({ workload: "limits", dir: path.join(dataRoot, "limits"), ...P.limits });
   log(`  machine        limits    ${limits.error ?? `${Math.round(limits.fdatasyncPerSec)} fdatasync/s, ${Math.round(limits.seqWriteMBps)} MB/s, stringify ${Math.round(limits.stringifyPerSec)}/s, parse ${Math.round(limits.parsePerSec)}/s`}`);
-  const rows = [];
-  for (const store of selected) {
+  const rows = selected.map((s) => ({ id: s.id, label: s.label, mode: s.mode, full: !!s.full, results: {}, durability: undefined }));
+  const tw = performance.now();
+  const syncProbes = await measureWrites(rows, wanted);
+  log(`  W1/W2 passes done in ${seconds(tw)} s`);
+  for (const [k, store] of selected.entries()) {
     const ts = performance.now();
-    rows.push(await measureStore(store, wanted, !!strace));
+    await measureStore(store, rows[k], wanted, !!strace);
     log(`  ${store.id.padEnd(14)} done in ${seconds(ts)} s`);
   }
   const meta = {
@@ -360,11 +404,12 @@ async function main() {
     elapsed: seconds(t0),
     machine: machine(),
     loadStart,
+    syncProbes,
     loadEnd: os.loadavg().map((x) => x.toFixed(2)).join(" "),
     opslog,
     strace,
     verify: P.verify,
-    sizes: `W1 ${P.W1.rounds}×${P.W1.roundMs} ms; W2 ${P.W2.rounds}×${P.W2.total.toLocaleString("en-US")} writes, ${P.W2.inflight} in flight; W3-W8 on ${P.W3.total.toLocaleString("en-US")} records; W5 ${P.W5.reads.toLocaleString("en-US")} reads; W8 ${P.W8.updates.toLocaleString("en-US")} updates`,
+    sizes: `W1 ${P.passes}×${P.W1.roundMs} ms; W2 ${P.passes}×${P.W2.total.toLocaleString("en-US")} writes, ${P.W2.inflight} in flight; W3-W8 on ${P.W3.total.toLocaleString("en-US")} records; W5 ${P.W5.reads.toLocaleString("en-US")} reads; W8 ${P.W8.updates.toLocaleString("en-US")} updates`,
     versions: [
       ["@backloghq/opslog", versionOf("@backloghq/opslog")],
       ["better-sqlite3", versionOf("better-sqlite3")],

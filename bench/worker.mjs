@@ -261,6 +261,10 @@ async function limits() {
     out.fdatasyncPerSec = n / ((now() - t0) / 1000);
     fs.closeSync(fd);
   }
+  if (task.only === "sync") {
+    fs.rmSync(task.dir, { recursive: true, force: true });
+    return { value: out.fdatasyncPerSec, ...out };
+  }
   // Sequential write, 1 MiB chunks, final fsync included.
   {
     const chunk = Buffer.alloc(1 << 20, 0x61);

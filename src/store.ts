@@ -51,11 +51,17 @@ export class Store<T = Record<string, unknown>> {
     if (this.phase === "closed") return;
     const engine = this.open_();
     this.phase = "closed";
-    if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
-      await engine.queue.flush();
-      await engine.checkpointer.checkpoint();
+    try {
+      if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
+        await engine.queue.flush();
+        await engine.checkpointer.checkpoint();
+      }
+    } catch (error) {
+      throw asIoError("closing the store", error);
+    } finally {
+      // A failed checkpoint must not keep the lock or the files: the data is in the log.
+      await engine.close();
     }
-    await engine.close();
   }
 
   get(id: string): T | undefined {
@@ -177,7 +183,9 @@ export class Store<T = Record<string, unknown>> {
 
   async compact(): Promise<void> {
     const engine = this.writable("compact");
-    await engine.checkpointer.checkpoint();
+    await engine.checkpointer.checkpoint().catch((error: unknown) => {
+      throw asIoError("compact()", error);
+    });
   }
 
   async flush(): Promise<void> {
@@ -195,13 +203,19 @@ export class Store<T = Record<string, unknown>> {
       archiveRecords(engine, predicate as (value: unknown, id: string) => boolean, name),
     );
     this.archiveChain = run.catch(() => undefined);
-    return run;
+    return run.catch((error: unknown) => {
+      throw asIoError("archive()", error);
+    });
   }
 
   async loadArchive(segment: string): Promise<Map<string, T>> {
     const engine = this.open_();
     checkArchiveName(segment);
-    return loadArchive(engine, segment) as Map<string, T>;
+    try {
+      return loadArchive(engine, segment) as Map<string, T>;
+    } catch (error) {
+      throw asIoError("loadArchive()", error);
+    }
   }
 
   listArchiveSegments(): string[] {
@@ -279,6 +293,11 @@ function checkpointPolicy(threshold: number | undefined): CheckpointPolicy {
 function withoutBatch(op: Operation): Operation {
   const { batch: _batch, ...rest } = op;
   return Object.freeze(rest);
+}
+
+/** File-system failures reach the caller as OPSLOG_IO; typed errors pass through. */
+function asIoError(action: string, error: unknown): unknown {
+  return error instanceof OpslogError || isAssertion(error) ? error : toIoError(action, error);
 }
 
 function isAssertion(error: unknown): boolean {

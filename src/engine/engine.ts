@@ -135,9 +135,12 @@ export class Engine {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.flush().catch(() => undefined);
-    await this.checkpointer.idle();
-    this.storage.close();
+    try {
+      await this.queue.flush().catch(() => undefined);
+      await this.checkpointer.idle();
+    } finally {
+      this.storage.close();
+    }
   }
 
   private revertFrom(fromSeq: number): void {

@@ -150,9 +150,13 @@ export class SimFileSystem implements FileSystem {
   }
 
   close(fd: number): void {
-    this.step("close");
     this.descriptor(fd, "close");
-    this.descriptors.delete(fd);
+    try {
+      this.step("close");
+    } finally {
+      // As close(2) on Linux: the descriptor is released even when close reports an error.
+      this.descriptors.delete(fd);
+    }
   }
 
   write(fd: number, buffer: Uint8Array, position: number | null): void {

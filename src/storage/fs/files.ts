@@ -102,7 +102,13 @@ export function forEachLineIn(data: Buffer, visit: LineVisitor): number {
  * Writes a file so that it is either wholly present with the new content or absent/old after a
  * crash: temp file, fsync, rename over the target, fsync of the directory.
  */
-export function writeFileAtomic(fs: FileSystem, file: string, chunks: Iterable<string | Uint8Array>): number {
+export function writeFileAtomic(
+  fs: FileSystem,
+  file: string,
+  chunks: Iterable<string | Uint8Array>,
+  /** Called once the new content has replaced the old name (before the directory sync). */
+  onRenamed?: () => void,
+): number {
   const temp = `${file}.tmp`;
   const fd = fs.open(temp, "w");
   let bytes = 0;
@@ -117,6 +123,7 @@ export function writeFileAtomic(fs: FileSystem, file: string, chunks: Iterable<s
     fs.close(fd);
   }
   fs.rename(temp, file);
+  onRenamed?.();
   syncDirectory(fs, path.dirname(file));
   return bytes;
 }

@@ -42,6 +42,8 @@ export class FsStorage implements Storage {
   /** First and last timestamps in the active segment, recorded in its entry when sealed. */
   private active: { firstTs?: string; lastTs?: string } = {};
   private segmentFiles: SegmentFiles;
+  /** A manifest was renamed into place but its directory sync failed. */
+  private directoryUnsynced = false;
 
   constructor(
     readonly location: string,
@@ -80,6 +82,10 @@ export class FsStorage implements Storage {
 
   append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void {
     assert(this.writer !== undefined, "append on a storage opened without a writer");
+    if (this.directoryUnsynced) {
+      syncDirectory(this.fs, this.location);
+      this.directoryUnsynced = false;
+    }
     assert(ops.length > 0, "append of an empty group");
     const group = ops[0]!.seq;
     let text = "";
@@ -105,21 +111,25 @@ export class FsStorage implements Storage {
     const file = path.join(opsDir, fileNumberName("seg", manifest.nextFile, ".jsonl"));
     removeIfPresent(this.fs, path.join(this.location, file)); // An orphan of a crashed roll.
     const writer = LogWriter.create(this.fs, this.location, file);
+    let adopted = false;
     try {
       syncDirectory(this.fs, path.join(this.location, opsDir));
       const sealed = { ...manifest.segments.at(-1)!, lastSeq: nextSeq - 1, ...this.active };
-      this.commit({
-        ...manifest,
-        nextFile: manifest.nextFile + 1,
-        segments: [...manifest.segments.slice(0, -1), sealed, { file, firstSeq: nextSeq }],
-      });
+      // Once the new manifest has replaced the old one, writes must go to the new segment,
+      // even if a later step (the directory sync) fails.
+      this.commit(
+        { ...manifest, nextFile: manifest.nextFile + 1, segments: [...manifest.segments.slice(0, -1), sealed, { file, firstSeq: nextSeq }] },
+        () => {
+          adopted = true;
+          this.writer?.closeQuietly();
+          this.writer = writer;
+          this.active = {};
+        },
+      );
     } catch (error) {
-      writer.close();
+      if (!adopted) writer.closeQuietly();
       throw error;
     }
-    this.writer?.close();
-    this.writer = writer;
-    this.active = {};
   }
 
   async writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void> {
@@ -203,10 +213,13 @@ export class FsStorage implements Storage {
   }
 
   close(): void {
-    this.writer?.close();
-    this.writer = undefined;
-    this.lock?.release();
-    this.lock = undefined;
+    try {
+      this.writer?.close();
+    } finally {
+      this.writer = undefined;
+      this.lock?.release();
+      this.lock = undefined;
+    }
   }
 
   private readArchiveIfPresent(name: string): Map<string, unknown> | undefined {
@@ -224,15 +237,25 @@ export class FsStorage implements Storage {
     this.manifest = { ...manifest, nextFile: manifest.nextFile + 1 };
   }
 
-  private commit(manifest: Manifest): void {
-    writeManifest(this.fs, this.location, manifest);
-    this.manifest = manifest;
+  /**
+   * Replaces the manifest. If the directory sync after the rename fails, the new manifest is
+   * in place but maybe not durable: it is adopted, and the sync is retried before the next
+   * append, so no write is acknowledged until the manifest naming its segment is durable.
+   */
+  private commit(manifest: Manifest, onRenamed?: () => void): void {
+    writeManifest(this.fs, this.location, manifest, () => {
+      this.manifest = manifest;
+      this.directoryUnsynced = true;
+      onRenamed?.();
+    });
+    this.directoryUnsynced = false;
   }
 
   private deleteObsolete(): void {
     if (this.obsolete.length === 0) return;
+    const named = new Set(namedFiles(this.requireManifest()));
     const dirs = new Set<string>();
-    for (const file of this.obsolete) {
+    for (const file of this.obsolete.filter((f) => !named.has(path.normalize(f)))) {
       removeIfPresent(this.fs, path.join(this.location, file));
       dirs.add(path.dirname(path.join(this.location, file)));
     }
@@ -249,4 +272,12 @@ export class FsStorage implements Storage {
     assert(this.manifest !== undefined, "storage used before load");
     return this.manifest;
   }
+}
+
+/** Every file a manifest names: never deleted while it names them. */
+function namedFiles(manifest: Manifest): string[] {
+  const files = manifest.segments.map((s) => path.normalize(s.file));
+  if (manifest.snapshot) files.push(path.normalize(manifest.snapshot.file));
+  for (const entry of manifest.archive) files.push(path.normalize(entry.file));
+  return files;
 }

@@ -11,6 +11,8 @@ import type { FileSystem } from "./file-system.js";
 export class LogWriter {
   private fd: number | undefined;
   private failure: unknown;
+  /** Bytes known durable: everything before the last successful sync. */
+  private syncedSize: number;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -19,6 +21,7 @@ export class LogWriter {
     private size: number,
   ) {
     this.fd = fd;
+    this.syncedSize = size;
   }
 
   /** Opens an existing segment for appending after its first `validBytes` bytes. */
@@ -63,9 +66,14 @@ export class LogWriter {
     try {
       this.fs.fdatasync(fd);
     } catch (error) {
+      // The rejected bytes must not come back after a restart: cut them off (best effort;
+      // after a failed sync nothing more is trusted, so the writer refuses further appends).
       this.failure = error;
+      this.size = this.syncedSize;
+      this.cutBack(fd);
       throw toIoError(`syncing ${this.file}`, error);
     }
+    this.syncedSize = this.size;
   }
 
   close(): void {
@@ -73,6 +81,15 @@ export class LogWriter {
     const fd = this.fd;
     this.fd = undefined;
     this.fs.close(fd);
+  }
+
+  /** Closes and ignores a failure: used where the data was already made durable. */
+  closeQuietly(): void {
+    try {
+      this.close();
+    } catch {
+      // The descriptor is released by the kernel either way; nothing unsynced is lost.
+    }
   }
 
   private usableFd(): number {
@@ -90,7 +107,7 @@ export class LogWriter {
     try {
       this.fs.ftruncate(fd, this.size);
     } catch (error) {
-      this.failure = error;
+      this.failure ??= error;
     }
   }
 }

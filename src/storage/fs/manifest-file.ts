@@ -99,7 +99,7 @@ function checkManifestShape(m: Manifest): void {
   if (!ok) throw new CorruptionError(manifestFile, 0, "manifest fields are missing or malformed");
 }
 
-export function writeManifest(fs: FileSystem, dir: string, manifest: Manifest): number {
+export function writeManifest(fs: FileSystem, dir: string, manifest: Manifest, onRenamed?: () => void): number {
   const record = {
     format: formatName,
     formatVersion: manifest.formatVersion,
@@ -109,5 +109,5 @@ export function writeManifest(fs: FileSystem, dir: string, manifest: Manifest): 
     segments: manifest.segments,
     archive: manifest.archive,
   };
-  return writeFileAtomic(fs, path.join(dir, manifestFile), [encodeLine(record)]);
+  return writeFileAtomic(fs, path.join(dir, manifestFile), [encodeLine(record)], onRenamed);
 }
