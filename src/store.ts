@@ -51,17 +51,22 @@ export class Store<T = Record<string, unknown>> {
     if (this.phase === "closed") return;
     const engine = this.open_();
     this.phase = "closed";
+    let failure: unknown;
     try {
       if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
         await engine.queue.flush();
         await engine.checkpointer.checkpoint();
       }
     } catch (error) {
-      throw asIoError("closing the store", error);
-    } finally {
-      // A failed checkpoint must not keep the lock or the files: the data is in the log.
-      await engine.close();
+      failure = error;
     }
+    try {
+      // Also after a failed checkpoint: the lock and the files are released; the data is in the log.
+      await engine.close();
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure !== undefined) throw asIoError("closing the store", failure);
   }
 
   get(id: string): T | undefined {
@@ -102,6 +107,8 @@ export class Store<T = Record<string, unknown>> {
     checkId(id);
     const data = toStoredValue(value);
     const meta = checkMeta(options?.meta);
+    const failure = this.batchOps ? undefined : engine.writeFailure();
+    if (failure) return Promise.reject(failure);
     return this.change(engine, { op: "set", id, data, ...(meta ? { meta } : {}) });
   }
 
@@ -109,6 +116,8 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.writable("delete");
     checkId(id);
     const meta = checkMeta(options?.meta);
+    const failure = this.batchOps ? undefined : engine.writeFailure();
+    if (failure) return Promise.reject(failure);
     if (!engine.state.has(id)) throw new NotFoundError(`cannot delete ${JSON.stringify(id)}: no such record`);
     return this.change(engine, { op: "delete", id, ...(meta ? { meta } : {}) });
   }
@@ -260,7 +269,10 @@ export class Store<T = Record<string, unknown>> {
     if (this.batchOps && !["set", "delete"].includes(operation)) {
       throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback`);
     }
-    engine.checkWritable();
+    if (operation !== "set" && operation !== "delete") {
+      const failure = engine.writeFailure();
+      if (failure) throw failure;
+    }
     return engine;
   }
 }

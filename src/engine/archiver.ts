@@ -3,10 +3,11 @@ import type { Change } from "../model/operation.js";
 import type { Engine } from "./engine.js";
 
 /**
- * Moves matching records to an archive segment, crash-safely: the deletes are applied in memory
- * at once, but the commit queue writes them only after the archive file is durable, so a crash
- * leaves each record in the active state, in the archive, or (between the two) in both — never
- * in neither. Returns how many records moved.
+ * Moves matching records to an archive segment, crash-safely: the records are chosen and the
+ * deletes applied in memory at the call (call order), but the commit queue writes the archive
+ * file only once every earlier operation is durable, and the deletes only after the file is.
+ * A crash leaves each record in the active state, in the archive, or (between the two) in both
+ * — never in neither. Returns how many records moved.
  */
 export async function archiveRecords(
   engine: Engine,
@@ -19,9 +20,9 @@ export async function archiveRecords(
   }
   if (moving.length === 0) return 0;
   const changes: Change[] = moving.map(([id]) => ({ op: "delete", id, archive: segment }));
-  const written = engine.storage.writeArchive(segment, moving);
   const ops = engine.apply(changes, undefined);
-  await engine.commit(ops, written);
+  // The file is written once every earlier operation is durable, and the deletes after it.
+  await engine.commit(ops, () => engine.storage.writeArchive(segment, moving));
   return moving.length;
 }
 

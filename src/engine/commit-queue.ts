@@ -1,3 +1,4 @@
+import { toIoError } from "../errors.js";
 import type { Operation, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
 import type { Storage } from "../storage/port.js";
@@ -10,8 +11,11 @@ interface Item {
   batchSize: number | undefined;
   /** A roll of the log segment after every earlier item: `ops` is empty. */
   rollTo?: number;
-  /** The item may not be written before this settles (archive files first, then deletes). */
-  gate?: { done: boolean; error?: unknown };
+  /**
+   * Work that must finish before the item's operations are written, started only once every
+   * earlier item is durable (the archive file is written, then the deletes).
+   */
+  task?: { run: () => Promise<unknown>; started: boolean; done: boolean; error?: unknown };
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -45,9 +49,10 @@ export class CommitQueue {
     return this.items.length;
   }
 
-  enqueue(ops: readonly Operation[], batchSize: number | undefined, gate?: Promise<unknown>): Promise<void> {
+  enqueue(ops: readonly Operation[], batchSize: number | undefined, task?: () => Promise<unknown>): Promise<void> {
     assert(ops.length > 0, "enqueue of no operations");
-    const promise = this.push({ ops, batchSize }, gate);
+    const fields = task ? { ops, batchSize, task: { run: task, started: false, done: false } } : { ops, batchSize };
+    const promise = this.push(fields);
     if (this.mode !== "async") return promise;
     promise.catch(() => undefined); // Reported through `failed` and the next call instead.
     return Promise.resolve();
@@ -68,17 +73,9 @@ export class CommitQueue {
     });
   }
 
-  private push(fields: Omit<Item, "resolve" | "reject">, gate?: Promise<unknown>): Promise<void> {
+  private push(fields: Omit<Item, "resolve" | "reject">): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const item: Item = { ...fields, resolve, reject };
-      if (gate) {
-        const state: { done: boolean; error?: unknown } = { done: false };
-        item.gate = state;
-        gate.then(
-          () => (state.done = true),
-          (error: unknown) => Object.assign(state, { done: true, error }),
-        ).finally(() => this.schedule(true));
-      }
       this.items.push(item);
       // A roll waits for nothing: it only orders itself after the operations before it.
       this.schedule(this.items.length >= groupOpsMax || item.rollTo !== undefined);
@@ -106,9 +103,10 @@ export class CommitQueue {
   private run(): void {
     this.timer = undefined;
     while (this.items.length > 0) {
-      const gate = this.items[0]!.gate;
-      if (gate && !gate.done) return; // Scheduled again when the gate settles.
-      if (gate?.error !== undefined) return this.fail(gate.error);
+      const task = this.items[0]!.task;
+      if (task && !task.started) this.start(task);
+      if (task && !task.done) return; // Scheduled again when the task settles.
+      if (task?.error !== undefined) return this.fail(toIoError("writing the archive", task.error));
       const head = this.items[0]!;
       if (head.rollTo !== undefined) {
         if (!this.rollNow(head)) return;
@@ -127,7 +125,7 @@ export class CommitQueue {
     let end = 0;
     while (end < this.items.length) {
       const item = this.items[end]!;
-      if (item.rollTo !== undefined || (end > 0 && item.gate)) break;
+      if (item.rollTo !== undefined || (end > 0 && item.task)) break;
       end++;
     }
     const group = this.items.slice(0, end);
@@ -141,7 +139,7 @@ export class CommitQueue {
       this.storage.append(ops, sizes);
       this.storage.sync();
     } catch (error) {
-      this.fail(error);
+      this.fail(toIoError("writing the log", error));
       return false;
     }
     this.items.splice(0, end);
@@ -155,12 +153,27 @@ export class CommitQueue {
       this.storage.roll(item.rollTo as number);
     } catch (error) {
       this.items.shift();
-      item.reject(error);
+      item.reject(toIoError("sealing the log segment", error));
       return true; // A failed roll leaves the old segment active; writes go on there.
     }
     this.items.shift();
     item.resolve();
     return true;
+  }
+
+  private start(task: NonNullable<Item["task"]>): void {
+    task.started = true;
+    const settle = (error?: unknown) => {
+      task.done = true;
+      if (error !== undefined) task.error = error;
+      this.schedule(true);
+    };
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      task.run().then(() => settle(), (error: unknown) => settle(error ?? new Error("task failed")));
+    } catch (error) {
+      settle(error);
+    }
   }
 
   /** Nothing from the first pending item on became durable: undo it in memory, reject all. */

@@ -1,4 +1,4 @@
-import { IoError, ClosedError } from "../errors.js";
+import { ClosedError, IoError, OpslogError, toIoError } from "../errors.js";
 import { History } from "./history.js";
 import { freezeParsed } from "../model/value.js";
 import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
@@ -114,23 +114,29 @@ export class Engine {
   }
 
   /** Records applied operations in history and queues them for the log. */
-  commit(ops: Operation[], gate?: Promise<unknown>): Promise<void> {
+  commit(ops: Operation[], task?: () => Promise<unknown>): Promise<void> {
     if (ops.length > 1) {
       for (const op of ops) assert(op.batch === ops[0]!.seq, "a batch shares its marker");
     }
     this.history.add(ops);
-    const done = this.queue.enqueue(ops, ops.length > 1 ? ops.length : undefined, gate);
+    const done = this.queue.enqueue(ops, ops.length > 1 ? ops.length : undefined, task);
     this.checkpointer.afterEnqueue(ops.length);
     return done;
   }
 
-  /** Throws when writes can no longer be accepted. */
-  checkWritable(): void {
-    if (this.closed) throw new ClosedError();
+  /** Why writes can no longer be accepted (an earlier I/O failure), or undefined. */
+  writeFailure(): OpslogError | undefined {
+    if (this.closed) return new ClosedError();
     const failure = this.queue.failed;
     if (failure !== undefined) {
-      throw new IoError("an earlier asynchronous write failed; reopen the store to continue", failure);
+      return new IoError("an earlier asynchronous write failed; reopen the store to continue", failure);
     }
+    try {
+      this.storage.checkWritable();
+    } catch (error) {
+      return toIoError("writing", error);
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {

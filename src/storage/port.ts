@@ -57,6 +57,8 @@ export interface Storage {
   /** Appends one write group (whole batches only); durable once `sync` returns. */
   append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void;
   sync(): void;
+  /** Throws when an earlier failure means nothing more may be appended. */
+  checkWritable(): void;
   /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
   roll(nextSeq: number): void;
   /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */

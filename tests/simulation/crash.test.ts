@@ -36,7 +36,7 @@ const pointsPerWorkload = 24;
  * this process (tests/regression/close-after-io-failure-releases-lock.test.ts). */
 let runs = 0;
 const freshDir = (): string => `/data/store-${++runs}`;
-const phaseTimeoutMs = 10_000;
+const phaseTimeoutMs = 3_000;
 
 interface Variant {
   name: string;
@@ -61,7 +61,7 @@ function variantFor(rng: Random): Variant {
 }
 
 function newFileSystem(workloadSeed: number, lieAboutFileSync = false): SimFileSystem {
-  const fs = new SimFileSystem({ seed: workloadSeed ^ 0x5eed, traceLength: 40, lieAboutFileSync });
+  const fs = new SimFileSystem({ seed: workloadSeed ^ 0x5eed, traceLength: process.env["OPSLOG_TRACE"] ? 100000 : 40, lieAboutFileSync });
   fs.mkdirDurable("/data");
   return fs;
 }
@@ -98,6 +98,7 @@ async function crashTrial(workloadSeed: number, step: number, lying = false): Pr
     return `${String(error)} (crash at call ${step})\nlast fs calls:\n${fs.trace.join("\n")}`;
   }
   const crashedDuringRun = fs.crashed;
+  if (process.env["OPSLOG_TRACE"]) console.log(`${describeIssued(run.issued)}\n${fs.trace.join("\n")}`);
   let after = fs.crash();
   await abandon(run.store);
   const context = () =>

@@ -42,6 +42,8 @@ export class FsStorage implements Storage {
   /** First and last timestamps in the active segment, recorded in its entry when sealed. */
   private active: { firstTs?: string; lastTs?: string } = {};
   private segmentFiles: SegmentFiles;
+  /** Size of the active segment when opened read-only (no writer tracks it). */
+  private activeBytesAtLoad = 0;
   /** A manifest was renamed into place but its directory sync failed. */
   private directoryUnsynced = false;
 
@@ -66,6 +68,7 @@ export class FsStorage implements Storage {
       this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;
       this.snapshotBytes = loaded.snapshotBytes;
       this.obsolete = loaded.obsolete;
+      this.activeBytesAtLoad = loaded.activeBytes;
       const activeFirst = this.requireManifest().segments.at(-1)!.firstSeq;
       const activeOps = loaded.store.ops.filter((op) => op.seq >= activeFirst);
       if (activeOps.length > 0) this.active = { firstTs: activeOps[0]!.ts, lastTs: activeOps.at(-1)!.ts };
@@ -100,6 +103,10 @@ export class FsStorage implements Storage {
     this.active.lastTs = ops[ops.length - 1]!.ts;
   }
 
+  checkWritable(): void {
+    this.writer?.checkUsable();
+  }
+
   sync(): void {
     assert(this.writer !== undefined, "sync on a storage opened without a writer");
     this.writer.sync();
@@ -114,7 +121,7 @@ export class FsStorage implements Storage {
     let adopted = false;
     try {
       syncDirectory(this.fs, path.join(this.location, opsDir));
-      const sealed = { ...manifest.segments.at(-1)!, lastSeq: nextSeq - 1, ...this.active };
+      const sealed = { ...manifest.segments.at(-1)!, lastSeq: nextSeq - 1, ...this.active, bytes: this.writer?.bytes ?? 0 };
       // Once the new manifest has replaced the old one, writes must go to the new segment,
       // even if a later step (the directory sync) fails.
       this.commit(
@@ -187,7 +194,7 @@ export class FsStorage implements Storage {
   }
 
   segments(): SegmentInfo[] {
-    return this.segmentFiles.info(this.requireManifest(), this.active);
+    return this.segmentFiles.info(this.requireManifest(), this.active, this.writer?.bytes ?? this.activeBytesAtLoad);
   }
 
   readSegmentOps(segment: SegmentInfo): Operation[] {
@@ -204,9 +211,9 @@ export class FsStorage implements Storage {
   async compressSealed(): Promise<void> {
     const pending = this.requireManifest().segments.slice(0, -1).filter((s) => !s.file.endsWith(compressedSuffix));
     for (const entry of pending) {
-      const file = await this.segmentFiles.compress(entry);
+      const { file, bytes } = await this.segmentFiles.compress(entry);
       const manifest = this.requireManifest(); // Read now: other commits may have happened.
-      const segments = manifest.segments.map((s) => (s.file === entry.file ? { ...s, file } : s));
+      const segments = manifest.segments.map((s) => (s.file === entry.file ? { ...s, file, bytes } : s));
       this.commit({ ...manifest, segments });
       this.segmentFiles.remove([entry.file]);
     }

@@ -92,6 +92,11 @@ export class LogWriter {
     }
   }
 
+  /** Throws the error that made this writer refuse appends, if any. */
+  checkUsable(): void {
+    if (this.fd !== undefined) this.usableFd();
+  }
+
   private usableFd(): number {
     if (this.failure !== undefined) {
       throw new IoError(

@@ -14,6 +14,8 @@ export interface SegmentEntry {
   /** Set when the segment is sealed and not empty: first and last operation timestamps. */
   firstTs?: string;
   lastTs?: string;
+  /** Set when the segment is sealed: its size on disk. */
+  bytes?: number;
 }
 
 export interface SnapshotEntry {

@@ -53,11 +53,12 @@ function findSegments(fs: FileSystem, dir: string): SegmentEntry[] {
     const first = read.records[0]?.seq ?? nextSeq;
     const last = read.records.at(-1)?.seq ?? first - 1;
     if (entries.length > 0) entries[entries.length - 1]!.lastSeq = first - 1;
-    entries.push({ file, firstSeq: first, lastSeq: last });
+    entries.push({ file, firstSeq: first, lastSeq: last, bytes: fs.stat(path.join(dir, file))?.size ?? 0 });
     nextSeq = last + 1;
   }
   if (entries.length === 0) return [{ file: path.join(opsDir, "seg-000001.jsonl"), firstSeq: 1 }];
   delete entries[entries.length - 1]!.lastSeq;
+  delete entries[entries.length - 1]!.bytes;
   return entries;
 }
 

@@ -26,14 +26,15 @@ export class SegmentFiles {
     private readonly dir: string,
   ) {}
 
-  info(manifest: Manifest, active: { firstTs?: string; lastTs?: string }): SegmentInfo[] {
+  /** Sizes come from the manifest (sealed) and the writer (active): no file-system call. */
+  info(manifest: Manifest, active: { firstTs?: string; lastTs?: string }, activeBytes: number): SegmentInfo[] {
     const last = manifest.segments.length - 1;
     return manifest.segments.map((entry, index) => ({
       file: entry.file,
       firstSeq: entry.firstSeq,
       lastSeq: index === last ? undefined : (entry.lastSeq ?? entry.firstSeq - 1),
       ...(index === last ? active : timestamps(entry)),
-      bytes: this.fs.stat(path.join(this.dir, entry.file))?.size ?? 0,
+      bytes: index === last ? activeBytes : (entry.bytes ?? 0),
     }));
   }
 
@@ -62,12 +63,12 @@ export class SegmentFiles {
   }
 
   /** Writes a gzip copy of a sealed segment; the caller commits the manifest naming it. */
-  async compress(entry: SegmentEntry): Promise<string> {
+  async compress(entry: SegmentEntry): Promise<{ file: string; bytes: number }> {
     const bytes = readWholeFile(this.fs, path.join(this.dir, entry.file));
     const packed = await gzip(bytes, { level: 6 });
     const file = `${entry.file}${compressedSuffix}`;
     writeFileAtomic(this.fs, path.join(this.dir, file), [packed]);
-    return file;
+    return { file, bytes: packed.length };
   }
 
   remove(files: string[]): void {
