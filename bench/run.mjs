@@ -102,9 +102,11 @@ function runChild(task, { nodeArgs = [], strace } = {}) {
   });
 }
 
+/** Allocated and apparent bytes under dir, and allocated bytes per file (path relative to dir). */
 function diskUsage(dir) {
   let allocated = 0;
   let apparent = 0;
+  const files = {};
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
@@ -113,11 +115,12 @@ function diskUsage(dir) {
       else {
         allocated += st.blocks * 512;
         apparent += st.size;
+        files[path.relative(dir, p)] = st.blocks * 512;
       }
     }
   };
   walk(dir);
-  return { allocated, apparent };
+  return { allocated, apparent, files };
 }
 
 function machine() {
@@ -230,7 +233,7 @@ async function measureStore(store, row, wanted, stracing) {
     note("W3", w3, "rec/s");
     if (!w3.error) {
       const du = diskUsage(main);
-      note("W7", { value: du.allocated / 2 ** 20, bytes: du.allocated, apparentBytes: du.apparent }, "MB");
+      note("W7", { value: du.allocated / 2 ** 20, bytes: du.allocated, apparentBytes: du.apparent, files: du.files }, "MB");
       if (wanted.has("W4")) {
         const runs = [];
         for (let k = 0; k < P.W4.repeat; k++) runs.push(await runChild({ store: store.id, workload: "W4", dir: main, total: P.W3.total }));
@@ -321,6 +324,10 @@ ${legend}
 
 ${targetsTable(targetList)}
 
+## W7: opslog's files after the bulk load
+
+${w7Files(rows.find((r) => r.id === "opslog"))}
+
 ## Durability check (strace)
 
 An acknowledged write counts as synced when an fsync/fdatasync/msync(MS_SYNC) call, or a write to a
@@ -334,6 +341,19 @@ ${verificationTable(rows)}
 
 ${meta.versions.map(([k, v]) => `${k} ${v}`).join(", ")}
 `;
+}
+
+function w7Files(row) {
+  const files = row?.results.W7?.files;
+  if (!files) return "_not measured_";
+  const lines = ["| file | MB |", "|---|---:|"];
+  const sorted = Object.entries(files).sort((a, b) => b[1] - a[1]);
+  for (const [f, b] of sorted.slice(0, 15)) lines.push(`| ${f} | ${(b / 2 ** 20).toFixed(2)} |`);
+  if (sorted.length > 15) {
+    const rest = sorted.slice(15).reduce((t, [, b]) => t + b, 0);
+    lines.push(`| ${sorted.length - 15} more files | ${(rest / 2 ** 20).toFixed(2)} |`);
+  }
+  return lines.join("\n");
 }
 
 async function profile() {

@@ -150,7 +150,7 @@ export class Store<T = Record<string, unknown>> {
 
   async undo(): Promise<boolean> {
     const engine = this.writable("undo");
-    const unit = engine.history.peekUndo();
+    const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
     const changes: Change[] = [...unit].reverse().map(compensation);
     await engine.commit(engine.apply(changes, undefined));
@@ -159,7 +159,7 @@ export class Store<T = Record<string, unknown>> {
 
   async redo(): Promise<boolean> {
     const engine = this.writable("redo");
-    const unit = engine.history.peekRedo();
+    const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
     await engine.commit(engine.apply(unit.map(reapplication), undefined));
     return true;
@@ -168,12 +168,13 @@ export class Store<T = Record<string, unknown>> {
   getHistory(id: string): Operation<T>[] {
     const engine = this.open_();
     checkId(id);
-    return opsOf(engine.history, id) as Operation<T>[];
+    return readingHistory(() => opsOf(engine.history, id)) as Operation<T>[];
   }
 
   /** Operations strictly after `since` (ISO timestamp of any precision, Date, or seq). */
   getOps(since?: HistoryPoint): Operation<T>[] {
-    return opsSince(this.open_().history, since) as Operation<T>[];
+    const history = this.open_().history;
+    return readingHistory(() => opsSince(history, since)) as Operation<T>[];
   }
 
   /** Walks the retained history lazily: `for await (const op of store.ops({ since, until, id }))`. */
@@ -187,7 +188,8 @@ export class Store<T = Record<string, unknown>> {
 
   /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
   async at(point: HistoryPoint): Promise<StoreView<T>> {
-    return viewAt<T>(this.open_(), point);
+    const engine = this.open_();
+    return readingHistory(() => viewAt<T>(engine, point));
   }
 
   async compact(): Promise<void> {
@@ -305,6 +307,21 @@ function checkpointPolicy(threshold: number | undefined): CheckpointPolicy {
 function withoutBatch(op: Operation): Operation {
   const { batch: _batch, ...rest } = op;
   return Object.freeze(rest);
+}
+
+/** Runs a read of the history (which may read log segments) with I/O failures as OPSLOG_IO. */
+function readingHistory<R>(read: () => R): R {
+  try {
+    const result = read();
+    if (result instanceof Promise) {
+      return result.catch((error: unknown) => {
+        throw asIoError("reading the history", error);
+      }) as R;
+    }
+    return result;
+  } catch (error) {
+    throw asIoError("reading the history", error);
+  }
 }
 
 /** File-system failures reach the caller as OPSLOG_IO; typed errors pass through. */

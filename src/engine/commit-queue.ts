@@ -182,8 +182,11 @@ export class CommitQueue {
     this.items = [];
     const first = failed.find((item) => item.ops.length > 0);
     if (this.mode === "async" && this.failure === undefined) this.failure = error;
-    if (first) this.onFailure(first.ops[0]!.seq, error);
-    for (const item of failed) item.reject(error);
+    try {
+      if (first) this.onFailure(first.ops[0]!.seq, error);
+    } finally {
+      for (const item of failed) item.reject(error);
+    }
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const wake of waiters) wake();

@@ -36,6 +36,8 @@ export class Engine {
   private seq: number;
   private readonly clock: MonotonicClock;
   private closed = false;
+  /** Set when the in-memory history could not be made consistent after a failure. */
+  private broken: unknown;
 
   constructor(
     readonly storage: Storage,
@@ -127,7 +129,7 @@ export class Engine {
   /** Why writes can no longer be accepted (an earlier I/O failure), or undefined. */
   writeFailure(): OpslogError | undefined {
     if (this.closed) return new ClosedError();
-    const failure = this.queue.failed;
+    const failure = this.queue.failed ?? this.broken;
     if (failure !== undefined) {
       return new IoError("an earlier asynchronous write failed; reopen the store to continue", failure);
     }
@@ -154,7 +156,12 @@ export class Engine {
     for (let i = ops.length - 1; i >= 0 && ops[i]!.seq >= fromSeq; i--) {
       revertOperation(this.state, ops[i]!);
     }
-    this.history.truncateAfter(fromSeq - 1);
     this.seq = fromSeq - 1;
+    try {
+      this.history.truncateAfter(fromSeq - 1);
+    } catch (error) {
+      // Rebuilding the undo stacks may read old segments; if that fails too, stop writing.
+      this.broken = error;
+    }
   }
 }

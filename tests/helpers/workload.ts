@@ -29,6 +29,9 @@ export interface Issued {
   error?: unknown;
   /** The call threw synchronously (argument errors only, by SPEC §1). */
   threwSync?: boolean;
+  /** The file system had already crashed or failed a call when this call was issued: the
+   * store may have lost a change the generator counted on (a delete may find no record). */
+  afterFailure?: boolean;
 }
 
 /** A fixed clock (epoch microseconds): timestamps then advance by exactly 1 µs per op. */
@@ -192,11 +195,11 @@ export function candidateModels(issued: readonly Issued[]): Model[] {
   });
   const model = new Model();
   issued.forEach((entry, i) => {
-    if (i <= last && entry.outcome === "acked") model.apply(entry.intent);
+    if (i <= last && entry.outcome === "acked" && !resolvedAsNoOp(entry)) model.apply(entry.intent);
   });
   const candidates = [model.clone()];
   for (const entry of issued.slice(last + 1)) {
-    if (entry.threwSync) continue;
+    if (entry.threwSync || resolvedAsNoOp(entry)) continue;
     model.apply(entry.intent);
     candidates.push(model.clone());
   }
@@ -311,9 +314,13 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
       continue;
     }
     const model = acked.clone();
-    const entries = intents.map((intent) => ({ intent, expected: model.apply(intent), outcome: "pending" as const }));
+    const entries: Issued[] = intents.map((intent) => ({ intent, expected: model.apply(intent), outcome: "pending" }));
     issued.push(...entries);
-    await withTimeout(Promise.all(entries.map((e) => issue(store!, e))), ctx.phaseTimeoutMs, `phase ${phase}`);
+    const settled = entries.map((e) => {
+      e.afterFailure = ctx.fs.crashed || ctx.fs.faultsFired.length > 0;
+      return issue(store!, e);
+    });
+    await withTimeout(Promise.all(settled), ctx.phaseTimeoutMs, `phase ${phase}`);
     if (ctx.checkModel && !ctx.fs.crashed) {
       await checkPhase(store, entries, model, phase).catch((error: unknown) => {
         throw new Error(`${String(error)}\ncalls:\n${describeIssued(issued)}`);
@@ -357,8 +364,17 @@ async function checkPhase(store: AnyStore, entries: Issued[], model: Model, phas
 /** The model of every acknowledged call, in call order. */
 export function ackedModel(issued: readonly Issued[]): Model {
   const model = new Model();
-  for (const entry of issued) if (entry.outcome === "acked") model.apply(entry.intent);
+  for (const entry of issued) if (entry.outcome === "acked" && !resolvedAsNoOp(entry)) model.apply(entry.intent);
   return model;
+}
+
+/**
+ * An undo or redo that resolved false found nothing to do at its call (the stack it saw was
+ * shaped by calls in flight that may have failed since): replaying it could do something.
+ */
+function resolvedAsNoOp(entry: Issued): boolean {
+  const { kind } = entry.intent;
+  return (kind === "undo" || kind === "redo") && entry.outcome === "acked" && entry.result === false;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
