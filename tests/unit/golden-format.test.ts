@@ -50,8 +50,16 @@ describe("format version 1 golden files", () => {
       const bytes = fs.readFileSync(file);
       return (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8");
     };
+    // The manifest records compressed sizes (and so its checksum) that depend on zlib's version.
+    const comparable = (file: string) => {
+      if (!file.endsWith("manifest.json")) return text(file);
+      const manifest = JSON.parse(text(file)) as { crc?: string; segments: { file: string; bytes?: number }[] };
+      delete manifest.crc;
+      for (const segment of manifest.segments) if (segment.file.endsWith(".gz")) delete segment.bytes;
+      return JSON.stringify(manifest);
+    };
     for (const file of files) {
-      expect(text(path.join(dir, file)), file).toBe(text(path.join(golden, file)));
+      expect(comparable(path.join(dir, file)), file).toBe(comparable(path.join(golden, file)));
     }
   });
 
