@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "../errors.js";
 import { UndoStacks, unitKind, type StacksState, type Unit } from "../model/undo-stacks.js";
 import type { SegmentInfo, Storage } from "../storage/port.js";
+import { freezeParsed } from "../model/value.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 
@@ -61,7 +62,7 @@ export class History {
       return op;
     }
     const segment = this.segmentOf(seq);
-    const op = this.storage.readSegmentOps(segment)[seq - segment.firstSeq];
+    const op = this.segmentOps(segment)[seq - segment.firstSeq];
     assert(op !== undefined && op.seq === seq, `operation ${seq} is in ${segment.file}`);
     return op;
   }
@@ -73,7 +74,7 @@ export class History {
     const end = Math.min(to, this.lastSeq);
     for (const segment of this.sealed()) {
       if (segment.lastSeq! < start || segment.firstSeq > end || segment.firstSeq >= this.memoryBase) continue;
-      for (const op of this.storage.readSegmentOps(segment)) {
+      for (const op of this.segmentOps(segment)) {
         if (op.seq >= start && op.seq <= end && op.seq < this.memoryBase) result.push(op);
       }
     }
@@ -142,6 +143,20 @@ export class History {
     for (const op of ops) this.memory.push(op);
     const unit = { first: ops[0]!.seq, last: ops[ops.length - 1]!.seq };
     this.stacks.track(unit, unitKind(ops[0]!), this.unitEndingAt);
+  }
+
+  /** A sealed segment's operations, frozen: they are handed out and cached. */
+  private segmentOps(segment: SegmentInfo): readonly Operation[] {
+    const ops = this.storage.readSegmentOps(segment);
+    if (ops.length > 0 && !Object.isFrozen(ops[ops.length - 1])) {
+      for (const op of ops) {
+        freezeParsed(op.data);
+        freezeParsed(op.prev);
+        freezeParsed(op.meta);
+        Object.freeze(op);
+      }
+    }
+    return ops;
   }
 
   private segmentOf(seq: number): SegmentInfo {

@@ -1,4 +1,5 @@
 import type { Operation } from "../../types.js";
+import { applyDelta, prevDelta, type PrevDelta } from "./prev-delta.js";
 
 /**
  * An operation as it is stored in a log segment: the public Operation plus the fields recovery
@@ -13,6 +14,7 @@ export interface LogRecord extends Operation {
 
 /** Field order on disk; JSON.stringify omits the undefined ones. */
 export function toLogRecord(op: Operation, group: number, batchSize: number | undefined): object {
+  const delta = op.op === "set" && op.prev !== null ? prevDelta(op.prev, op.data) : undefined;
   return {
     seq: op.seq,
     ts: op.ts,
@@ -20,7 +22,8 @@ export function toLogRecord(op: Operation, group: number, batchSize: number | un
     op: op.op,
     id: op.id,
     data: op.data,
-    prev: op.prev,
+    prev: delta ? undefined : op.prev,
+    prevDelta: delta,
     batch: op.batch,
     n: batchSize,
     meta: op.meta,
@@ -38,7 +41,9 @@ export function logRecordProblem(value: Record<string, unknown>): string | undef
   if (value["op"] !== "set" && value["op"] !== "delete") return "bad op";
   if (typeof value["id"] !== "string" || value["id"] === "") return "bad id";
   if (value["op"] === "set" && !("data" in value)) return "set without data";
-  if (!("prev" in value)) return "missing prev";
+  if (!("prev" in value) && !(value["op"] === "set" && typeof value["prevDelta"] === "object")) {
+    return "missing prev";
+  }
   const batch = value["batch"];
   if (batch !== undefined && (!Number.isSafeInteger(batch) || !Number.isSafeInteger(value["n"]))) {
     return "bad batch marker";
@@ -48,7 +53,11 @@ export function logRecordProblem(value: Record<string, unknown>): string | undef
 
 /** Drops the recovery-only fields, leaving the public Operation. */
 export function toOperation(record: LogRecord): Operation {
-  const { g: _g, n: _n, crc: _crc, ...op } = record as LogRecord & { crc?: string };
+  const { g: _g, n: _n, crc: _crc, prevDelta: delta, ...op } = record as LogRecord & {
+    crc?: string;
+    prevDelta?: PrevDelta;
+  };
+  if (delta) op.prev = applyDelta(op.data, delta);
   if (op.data === undefined) delete op.data;
   return op;
 }

@@ -42,7 +42,7 @@ export class SegmentFiles {
     const hit = this.cache.find((entry) => entry.file === segment.file);
     if (hit) return hit.ops;
     const read = readSegment(this.fs, this.dir, segment.file, segment.firstSeq, false);
-    const ops = read.records.map((record) => Object.freeze(toOperation(record)));
+    const ops = read.records.map((record) => toOperation(record));
     this.cache.push({ file: segment.file, ops });
     if (this.cache.length > cachedSegmentsMax) this.cache.shift();
     return ops;
