@@ -14,7 +14,7 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
   const history = engine.history;
   let seq = Math.min(toSeq(history, resolvePoint(point, "point")), engine.lastSeq);
   history.checkReach(seq);
-  if (seq > 0 && seq < engine.lastSeq) {
+  if (seq >= history.oldestSeq && seq < engine.lastSeq) {
     const op = history.get(seq);
     const next = history.get(seq + 1);
     if (op.batch !== undefined && next.batch === op.batch) seq = op.batch - 1;
