@@ -1,18 +1,20 @@
+import { freezeParsed } from "./model/value.js";
+
 /**
  * A read-only picture of a store's state at one point of its history (`store.at(point)`).
- * Records are frozen; the view does not change when the store does.
+ * Records are frozen (lazily, when handed out); the view does not change when the store does.
  */
 export class StoreView<T> {
   constructor(
     private readonly state: ReadonlyMap<string, unknown>,
     /** The seq of the last operation the view includes (0 for the empty store before any). */
     readonly seq: number,
-    /** The timestamp of that operation (undefined for seq 0). */
+    /** The timestamp of that operation (undefined for seq 0 or a pruned point). */
     readonly ts: string | undefined,
   ) {}
 
   get(id: string): T | undefined {
-    return this.state.get(id) as T | undefined;
+    return freezeParsed(this.state.get(id)) as T | undefined;
   }
 
   has(id: string): boolean {
@@ -20,16 +22,19 @@ export class StoreView<T> {
   }
 
   all(): T[] {
-    return Array.from(this.state.values()) as T[];
+    return Array.from(this.state.values(), freezeParsed) as T[];
   }
 
   entries(): [string, T][] {
-    return Array.from(this.state.entries()) as [string, T][];
+    return Array.from(this.state, ([id, value]) => [id, freezeParsed(value)]) as [string, T][];
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
     const found: T[] = [];
-    for (const [id, value] of this.state) if (predicate(value as T, id)) found.push(value as T);
+    for (const [id, value] of this.state) {
+      const record = freezeParsed(value) as T;
+      if (predicate(record, id)) found.push(record);
+    }
     return found;
   }
 

@@ -1,4 +1,3 @@
-import { freezeParsed } from "../model/value.js";
 import { revertOperation, type State } from "../model/operation.js";
 import { resolvePoint, type HistoryPoint } from "../util/time.js";
 import { StoreView } from "../view.js";
@@ -22,7 +21,6 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
   const state: State = new Map(engine.state);
   const later = history.range(seq + 1, engine.lastSeq);
   for (let i = later.length - 1; i >= 0; i--) revertOperation(state, later[i]!);
-  for (const value of state.values()) freezeParsed(value);
   const ts = seq > 0 && seq >= history.oldestSeq ? history.get(seq).ts : undefined;
   return new StoreView<T>(state, seq, ts);
 }
