@@ -4,6 +4,12 @@ import type { Engine } from "./engine.js";
 export const adaptiveLogBytesMin = 4 * 1024 * 1024;
 
 /**
+ * An active segment larger than this is sealed (without a snapshot), so that history reads
+ * (undo, getHistory, at) decompress and parse a bounded amount to reach any operation.
+ */
+export const segmentBytesMax = 8 * 1024 * 1024;
+
+/**
  * When to checkpoint: after `threshold` operations (the original option), or "adaptive": when
  * the log written since the last snapshot outgrows the snapshot, so that the total bytes all
  * checkpoints write stay proportional to the data written (never quadratic). "off" never does.
@@ -49,7 +55,10 @@ export class Checkpointer {
   }
 
   afterCommit(): void {
-    if (this.policy.kind !== "adaptive" || this.running) return;
+    if (this.running || this.readOnly) return;
+    const active = this.engine.storage.segments().at(-1);
+    if (active && active.bytes >= segmentBytesMax) this.sealSegment();
+    if (this.policy.kind !== "adaptive") return;
     const sizes = this.engine.storage.sizes();
     if (sizes.logBytesSinceSnapshot >= Math.max(adaptiveLogBytesMin, sizes.snapshotBytes)) {
       this.request();
@@ -66,6 +75,18 @@ export class Checkpointer {
     }
     this.running = this.loop().finally(() => (this.running = undefined));
     this.running.catch(() => undefined);
+  }
+
+  /** Seals the active segment and compresses it in the background; no snapshot. */
+  private sealSegment(): void {
+    const engine = this.engine;
+    this.running = engine.queue
+      .roll(engine.lastSeq + 1)
+      .then(() => engine.storage.compressSealed())
+      .catch((error: unknown) => {
+        this.lastError = error;
+      })
+      .finally(() => (this.running = undefined));
   }
 
   /** A checkpoint of everything written before this call (compact()). */

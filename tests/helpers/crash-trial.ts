@@ -24,6 +24,10 @@ import {
  * power loss at a file-system call, and the checks on what the disk kept. Shared with the
  * regression tests that replay a trial.
  */
+/** Figures for the summary line: calls rejected with a raw error after a crash (io-faults.test.ts
+ * requires OPSLOG_IO; here they are only counted) and second crashes during recovery. */
+export const counters = { rawErrors: 0, recoveryCrashes: 0 };
+
 /** A fresh directory name per run: a Store abandoned after a crash keeps its directory locked in
  * this process (tests/regression/close-after-io-failure-releases-lock.test.ts). */
 let runs = 0;
@@ -103,6 +107,7 @@ export async function crashTrial(workloadSeed: number, step: number, lying = fal
   if (after.stat(dir)) after.moveDurable(dir, reopenDir);
   if (rng.chance(0.3)) {
     const recoveryCrash = rng.between(1, 40);
+    counters.recoveryCrashes++;
     after.crashAt(after.calls + recoveryCrash);
     const doomed = new Store<unknown>();
     const opened = await doomed.open(reopenDir, { ...variant.options, fileSystem: after }).then(
@@ -160,7 +165,6 @@ function modelOf(observed: Observed): Model {
  * after a crash are OpslogErrors (OPSLOG_IO) is io-faults.test.ts's business; here raw ones are
  * only counted (tests/regression/io-error-codes.test.ts).
  */
-export const counters = { rawErrors: 0 };
 function unexpectedFailure(issued: readonly Issued[], crashed: boolean, openError: unknown): string | undefined {
   if (openError !== undefined && (!crashed || !isOpslogError(openError))) {
     return `open failed: ${String(openError)}`;

@@ -84,7 +84,8 @@ describe("crash simulation", () => {
     console.log(
       `crash simulation: ${explored} crash points in ${workloads} workloads ` +
         `(${calls} fs calls in dry runs) in ${seconds.toFixed(1)} s, OPSLOG_SEED=${seed}; ` +
-        `calls rejected with a non-OpslogError after the crash: ${counters.rawErrors}; failed trials: ${failed}`,
+        `calls rejected with a non-OpslogError after the crash: ${counters.rawErrors}; failed trials: ${failed}; ` +
+        `second crashes during recovery: ${counters.recoveryCrashes}`,
     );
     if (found.size > 0) console.log(`failure kinds:\n${[...found.keys()].join("\n")}`);
     expect([...found.keys()], [...found.values()].join("\n\n========\n\n")).toEqual([]);

@@ -44,6 +44,7 @@ export class FsStorage implements Storage {
   private segmentFiles: SegmentFiles;
   /** Size of the active segment when opened read-only (no writer tracks it). */
   private activeBytesAtLoad = 0;
+  private compressing: Promise<void> = Promise.resolve();
   /** A manifest was renamed into place but its directory sync failed. */
   private directoryUnsynced = false;
 
@@ -208,7 +209,14 @@ export class FsStorage implements Storage {
     this.segmentFiles.remove(files);
   }
 
-  async compressSealed(): Promise<void> {
+  /** One compression pass at a time: passes started meanwhile wait for it and then run. */
+  compressSealed(): Promise<void> {
+    const run = this.compressing.then(() => this.compressPass());
+    this.compressing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compressPass(): Promise<void> {
     const pending = this.requireManifest().segments.slice(0, -1).filter((s) => !s.file.endsWith(compressedSuffix));
     for (const entry of pending) {
       const { file, bytes } = await this.segmentFiles.compress(entry);
