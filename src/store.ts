@@ -285,6 +285,7 @@ function createEngine<T>(dir: string, options: StoreOptions<T>): Engine {
     readOnly,
     repair: options.repair === true,
     schemaVersion: options.version ?? 1,
+    compressInline: options.fileSystem !== undefined,
   });
   return new Engine(storage, {
     writeMode: options.writeMode ?? "immediate",

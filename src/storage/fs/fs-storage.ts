@@ -28,6 +28,8 @@ export interface FsStorageOptions {
   readOnly: boolean;
   repair: boolean;
   schemaVersion: number;
+  /** Compress sealed segments on the calling thread (deterministic; for injected file systems). */
+  compressInline?: boolean;
 }
 
 /** Storage in a directory (docs/FORMAT.md): the only code that knows bytes on disk. */
@@ -53,7 +55,7 @@ export class FsStorage implements Storage {
     private readonly fs: FileSystem,
     private readonly options: FsStorageOptions,
   ) {
-    this.segmentFiles = new SegmentFiles(fs, location);
+    this.segmentFiles = new SegmentFiles(fs, location, options.compressInline === true);
   }
 
   load(): LoadedStore {

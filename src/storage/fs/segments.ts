@@ -24,6 +24,11 @@ export class SegmentFiles {
   constructor(
     private readonly fs: FileSystem,
     private readonly dir: string,
+    /**
+     * Compress on the calling thread. Set when a file system is injected (simulation): the
+     * thread pool finishes after real-time delays, which would make a seeded run unrepeatable.
+     */
+    private readonly compressInline: boolean,
   ) {}
 
   /** Sizes come from the manifest (sealed) and the writer (active): no file-system call. */
@@ -65,7 +70,7 @@ export class SegmentFiles {
   /** Writes a gzip copy of a sealed segment; the caller commits the manifest naming it. */
   async compress(entry: SegmentEntry): Promise<{ file: string; bytes: number }> {
     const bytes = readWholeFile(this.fs, path.join(this.dir, entry.file));
-    const packed = await gzip(bytes, { level: 6 });
+    const packed = this.compressInline ? zlib.gzipSync(bytes, { level: 6 }) : await gzip(bytes, { level: 6 });
     const file = `${entry.file}${compressedSuffix}`;
     writeFileAtomic(this.fs, path.join(this.dir, file), [packed]);
     return { file, bytes: packed.length };
