@@ -1,10 +1,10 @@
 /**
  * `log --follow`: print operations another process writes, as it writes them.
  *
- * STOPGAP until a readOnly store follows its writer live (store.watch() / ops() of SPEC §3,
- * change feed): poll the directory every 200 ms and, when its files changed, reopen it
- * read-only and print the operations after the last one printed. Replacing the body of
- * followOps with a `for await` over the live iterator is the whole switch.
+ * The store has no live change feed yet (SPEC §3 "Change feed" is not built), so this polls:
+ * every 200 ms, when the directory's files changed, it reopens the store read-only and prints
+ * the operations after the last one printed (history is retained across checkpoints, so none
+ * is missed). When a change feed lands, a `for await` over it replaces followOps' body.
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";

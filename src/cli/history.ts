@@ -1,13 +1,11 @@
 /**
  * History access for `log`, `at`, `export --ops`, `undo` and `redo`.
  *
- * The history API of SPEC §3 (`store.ops()`, `store.at()`, `store.redo()`) is used when the
- * store has it. Until it lands, the stopgaps below work on what exists (`getOps()` and current
- * state): they are marked STOPGAP and are deleted once the API is there (docs/CLI.md).
+ * Thin wrappers over the store's history API (`store.ops()`, `store.at()`, `store.redo()`),
+ * plus the filters `log --follow` applies to operations it reads itself.
  */
 import type { Point } from "./args.js";
 import { parseIsoMicros, type AnyStore, type Operation } from "./engine.js";
-import { CliError, exitCodes } from "./errors.js";
 
 export interface OpsQuery {
   /** Exclusive. */
@@ -26,17 +24,6 @@ export interface StateView {
   entries(): Iterable<[string, unknown]>;
 }
 
-/** The history API, which the store may not have yet. */
-interface HistoryApi {
-  ops?(query: OpsQuery): AsyncIterable<Operation>;
-  at?(point: Point): Promise<StateView>;
-  redo?(): Promise<boolean>;
-}
-
-function historyApi(store: AnyStore): HistoryApi {
-  return store as unknown as HistoryApi;
-}
-
 /** True when `op` comes after `point` (a seq, or an ISO timestamp compared by time). */
 export function isAfter(op: Operation, point: Point): boolean {
   if (typeof point === "number") return op.seq > point;
@@ -51,79 +38,20 @@ export function matches(op: Operation, query: OpsQuery): boolean {
   return true;
 }
 
-/** The retained operations matching `query`, oldest first. */
-export async function* listOps(store: AnyStore, query: OpsQuery): AsyncIterable<Operation> {
-  const api = historyApi(store);
-  if (api.ops) {
-    yield* api.ops.call(store, definedOnly(query));
-    return;
-  }
-  // STOPGAP until store.ops() lands: getOps() loads the whole retained history.
-  for (const op of store.getOps()) if (matches(op, query)) yield op;
+/** The retained operations matching `query`, oldest first, read lazily. */
+export function listOps(store: AnyStore, query: OpsQuery): AsyncIterable<Operation> {
+  return store.ops(definedOnly(query));
 }
 
-export async function redo(store: AnyStore): Promise<boolean> {
-  const api = historyApi(store);
-  if (api.redo) return api.redo.call(store);
-  throw new CliError(
-    "OPSLOG_UNSUPPORTED",
-    "redo needs the history API (store.redo()), which this build of opslog does not have yet",
-    exitCodes.failed,
-  );
+export function redo(store: AnyStore): Promise<boolean> {
+  return store.redo();
 }
 
 /** The state at `point`: after every operation at or before it, never part of a batch. */
-export async function stateAt(store: AnyStore, point: Point): Promise<StateView> {
-  const api = historyApi(store);
-  if (api.at) return api.at.call(store, point);
-  return replayBackward(store, point);
+export function stateAt(store: AnyStore, point: Point): Promise<StateView> {
+  return store.at(point);
 }
 
 function definedOnly(query: OpsQuery): OpsQuery {
   return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
-}
-
-/**
- * STOPGAP until store.at() lands: starts from the current state and restores each later
- * operation's `prev`, newest first. A batch the point falls inside is reverted whole.
- */
-function replayBackward(store: AnyStore, point: Point): StateView {
-  const ops = store.getOps();
-  const state = new Map<string, unknown>(store.entries());
-  let index = ops.length - 1;
-  let revertedBatch: number | undefined;
-  for (; index >= 0; index--) {
-    const op = ops[index] as Operation;
-    const insideReverted = revertedBatch !== undefined && op.batch === revertedBatch;
-    if (!isAfter(op, point) && !insideReverted) break;
-    if (op.prev === null) state.delete(op.id);
-    else state.set(op.id, op.prev);
-    revertedBatch = op.batch;
-  }
-  const last = index >= 0 ? (ops[index] as Operation) : undefined;
-  const oldest = ops[0];
-  const reachedSeq = last?.seq ?? (oldest ? oldest.seq - 1 : store.stats().seq);
-  if (
-    last === undefined &&
-    reachedSeq > 0 &&
-    !(typeof point === "number" && point >= reachedSeq)
-  ) {
-    throw new CliError(
-      "OPSLOG_INVALID_ARGUMENT",
-      `history before seq ${reachedSeq} is no longer retained; the oldest reachable point is ` +
-        `seq ${reachedSeq}`,
-      exitCodes.failed,
-    );
-  }
-  return mapView(state, reachedSeq, last?.ts);
-}
-
-function mapView(state: Map<string, unknown>, seq: number, ts: string | undefined): StateView {
-  return {
-    seq,
-    ...(ts !== undefined ? { ts } : {}),
-    get: (id) => state.get(id),
-    has: (id) => state.has(id),
-    entries: () => state.entries(),
-  };
 }
