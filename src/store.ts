@@ -4,7 +4,8 @@ import { archiveRecords, loadArchive } from "./engine/archiver.js";
 import type { CheckpointPolicy } from "./engine/checkpointer.js";
 import { Engine } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
-import { checkFunction, checkId, checkMeta, freezeParsed, toStoredValue } from "./model/value.js";
+import { checkFunction, checkId, checkMeta, toStoredValue } from "./model/value.js";
+import { recordAt } from "./model/raw-record.js";
 import { FsStorage } from "./storage/fs/fs-storage.js";
 import { NodeFileSystem } from "./storage/fs/node-file-system.js";
 import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
@@ -70,7 +71,8 @@ export class Store<T = Record<string, unknown>> {
   }
 
   get(id: string): T | undefined {
-    return freezeParsed(this.open_().state.get(id)) as T | undefined;
+    const state = this.open_().state;
+    return recordAt(state, id) as T | undefined;
   }
 
   has(id: string): boolean {
@@ -78,11 +80,13 @@ export class Store<T = Record<string, unknown>> {
   }
 
   all(): T[] {
-    return Array.from(this.open_().state.values(), freezeParsed) as T[];
+    const state = this.open_().state;
+    return Array.from(state, ([id, value]) => recordAt(state, id, value)) as T[];
   }
 
   entries(): [string, T][] {
-    return Array.from(this.open_().state, ([id, value]) => [id, freezeParsed(value)]) as [string, T][];
+    const state = this.open_().state;
+    return Array.from(state, ([id, value]) => [id, recordAt(state, id, value)]) as [string, T][];
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
@@ -90,7 +94,7 @@ export class Store<T = Record<string, unknown>> {
     checkFunction(predicate, "predicate");
     const found: T[] = [];
     for (const [id, value] of engine.state) {
-      const record = freezeParsed(value) as T;
+      const record = recordAt(engine.state, id, value) as T;
       if (predicate(record, id)) found.push(record);
     }
     return found;

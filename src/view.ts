@@ -1,4 +1,4 @@
-import { freezeParsed } from "./model/value.js";
+import { recordAt } from "./model/raw-record.js";
 
 /**
  * A read-only picture of a store's state at one point of its history (`store.at(point)`).
@@ -6,7 +6,7 @@ import { freezeParsed } from "./model/value.js";
  */
 export class StoreView<T> {
   constructor(
-    private readonly state: ReadonlyMap<string, unknown>,
+    private readonly state: Map<string, unknown>,
     /** The seq of the last operation the view includes (0 for the empty store before any). */
     readonly seq: number,
     /** The timestamp of that operation (undefined for seq 0 or a pruned point). */
@@ -14,7 +14,7 @@ export class StoreView<T> {
   ) {}
 
   get(id: string): T | undefined {
-    return freezeParsed(this.state.get(id)) as T | undefined;
+    return recordAt(this.state, id) as T | undefined;
   }
 
   has(id: string): boolean {
@@ -22,17 +22,17 @@ export class StoreView<T> {
   }
 
   all(): T[] {
-    return Array.from(this.state.values(), freezeParsed) as T[];
+    return Array.from(this.state, ([id, value]) => recordAt(this.state, id, value)) as T[];
   }
 
   entries(): [string, T][] {
-    return Array.from(this.state, ([id, value]) => [id, freezeParsed(value)]) as [string, T][];
+    return Array.from(this.state, ([id, value]) => [id, recordAt(this.state, id, value)]) as [string, T][];
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
     const found: T[] = [];
     for (const [id, value] of this.state) {
-      const record = freezeParsed(value) as T;
+      const record = recordAt(this.state, id, value) as T;
       if (predicate(record, id)) found.push(record);
     }
     return found;

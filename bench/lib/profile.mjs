@@ -41,7 +41,8 @@ function location(frame, root) {
       line = entry.originalLine + 1;
     }
   }
-  const rel = path.relative(root, file);
+  // A snapshot build under bench/results/<name>/ (src/ of a commit, see README) reads as src/.
+  const rel = path.relative(root, file).replace(/^bench\/results\/[^/]+\/(src\/)/, "$1");
   return `${rel.startsWith("..") ? file : rel}:${line}`;
 }
 

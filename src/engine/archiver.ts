@@ -1,4 +1,5 @@
 import { freezeParsed } from "../model/value.js";
+import { recordAt } from "../model/raw-record.js";
 import type { Change } from "../model/operation.js";
 import type { Engine } from "./engine.js";
 
@@ -16,7 +17,7 @@ export async function archiveRecords(
 ): Promise<number> {
   const moving: [string, unknown][] = [];
   for (const [id, value] of engine.state) {
-    if (predicate(freezeParsed(value), id)) moving.push([id, value]);
+    if (predicate(recordAt(engine.state, id, value), id)) moving.push([id, value]);
   }
   if (moving.length === 0) return 0;
   const changes: Change[] = moving.map(([id]) => ({ op: "delete", id, archive: segment }));

@@ -1,6 +1,6 @@
 import { ClosedError, IoError, OpslogError, toIoError } from "../errors.js";
 import { History } from "./history.js";
-import { freezeParsed } from "../model/value.js";
+import { recordAt } from "../model/raw-record.js";
 import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
 import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
@@ -89,13 +89,13 @@ export class Engine {
 
   /** Applies one change now (inside a batch callback); `batch` is the batch's first seq. */
   applyOne(change: Change, batch: number | undefined, meta: Record<string, unknown> | undefined): Operation {
-    const prev = this.state.get(change.id);
+    const prev = this.state.has(change.id) ? recordAt(this.state, change.id) : undefined;
     const op: Operation = {
       seq: ++this.seq,
       ts: formatMicros(this.clock.next()),
       op: change.op,
       id: change.id,
-      prev: prev === undefined ? null : freezeParsed(prev),
+      prev: prev === undefined ? null : prev,
     };
     if (change.op === "set") op.data = change.data;
     if (batch !== undefined) op.batch = batch;

@@ -1,6 +1,7 @@
 import type { LoadedStore } from "../storage/port.js";
 import type { Operation } from "../types.js";
 import { freezeParsed, toStoredValue } from "../model/value.js";
+import { parsedValue } from "../model/raw-record.js";
 import { applyOperation, type State } from "../model/operation.js";
 
 export interface MigrationOptions {
@@ -30,7 +31,7 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
       : freezeParsed(value);
   // Snapshot records are frozen lazily, when first handed out (Store), to keep open fast.
   const state: State = loaded.records;
-  if (migrate) for (const [id, record] of state) state.set(id, upgrade(record));
+  if (migrate) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
   const ops: Operation[] = [];
   for (const raw of loaded.ops) {
     const op: Operation = { ...raw, prev: raw.prev === null ? null : upgrade(raw.prev) };

@@ -71,7 +71,8 @@ async function buildBase(rng: Random): Promise<Base> {
   const archived = [...model.active.keys()].filter(() => rng.chance(0.5)).slice(0, 3);
   if (archived.length === 0) archived.push([...model.active.keys()][0] ?? "a");
   const chosen = new Set(archived);
-  await apply({ kind: "archive", ids: archived, segment: "old" }, () => store.archive((_v, id) => chosen.has(id), "old"));
+  const archiving = () => store.archive((_v, id) => chosen.has(id), "old");
+  await apply({ kind: "archive", ids: archived, segment: "old" }, archiving);
   await writeSome(rng.between(3, 8));
   await store.close();
   const files = new Map<string, Uint8Array>();
@@ -136,7 +137,9 @@ function fileSystemWith(files: Map<string, Uint8Array>, fsSeed: number): SimFile
 }
 
 /** Reads the state; an archive segment may report its own corruption (it is read lazily). */
-async function read(store: Store<unknown>): Promise<{ active: Map<string, unknown>; archive: Map<string, unknown> | Error }> {
+async function read(
+  store: Store<unknown>,
+): Promise<{ active: Map<string, unknown>; archive: Map<string, unknown> | Error }> {
   const active = new Map(store.entries());
   let archive: Map<string, unknown> | Error;
   try {
@@ -180,14 +183,19 @@ async function trial(base: Base, d: Damage, rng: Random): Promise<string[]> {
       : sameRecords(seen.active, final.active);
     if (!fits) {
       const prefix = base.history.findIndex((m) => sameRecords(seen.active, m.active));
-      const what = prefix >= 0 ? `the state after call ${prefix} of ${base.history.length - 1}` : "wrong data";
-      problems.push(`open succeeded with ${what}: ${describeRecords(seen.active)}, expected ${describeRecords(final.active)}`);
+      const calls = base.history.length - 1;
+      const what = prefix >= 0 ? `the state after call ${prefix} of ${calls}` : "wrong data";
+      const expected = describeRecords(final.active);
+      problems.push(`open succeeded with ${what}: ${describeRecords(seen.active)}, expected ${expected}`);
     }
     const archiveOk =
       seen.archive instanceof Error
         ? d.file.startsWith("archive/") && isCorruptionOf(seen.archive, d.file)
         : sameRecords(seen.archive, final.archive.get("old") ?? new Map()) || tailOnly;
-    if (!archiveOk) problems.push(`archive segment read wrong: ${seen.archive instanceof Error ? String(seen.archive) : describeRecords(seen.archive)}`);
+    if (!archiveOk) {
+      const got = seen.archive instanceof Error ? String(seen.archive) : describeRecords(seen.archive);
+      problems.push(`archive segment read wrong: ${got}`);
+    }
     return problems;
   }
   // A damaged LOCK may name a holder on another host, which cannot be checked: locked is right.
@@ -203,7 +211,12 @@ async function repairTrial(
   base: Base,
   fs: SimFileSystem,
   d: Damage,
-  options: { fileSystem: SimFileSystem; clock: () => number; checkpointThreshold: number; checkpointOnClose: boolean },
+  options: {
+    fileSystem: SimFileSystem;
+    clock: () => number;
+    checkpointThreshold: number;
+    checkpointOnClose: boolean;
+  },
 ): Promise<string[]> {
   const store = new Store<unknown>();
   try {
@@ -255,14 +268,17 @@ describe("corruption fuzzing", () => {
         perKind.set(fileKind, (perKind.get(fileKind) ?? 0) + 1);
         for (const problem of await trial(base, d, new Random(master.nextUint32()))) {
           const kind = `${fileKind} ${d.kind}: ${problem.replace(/\d+/g, "N").slice(0, 100)}`;
-          if (!found.has(kind)) found.set(kind, `${kind}\n${problem}\ndamage: ${JSON.stringify(d)} (base seed ${baseSeed})`);
+          const example = `${kind}\n${problem}\ndamage: ${JSON.stringify(d)} (base seed ${baseSeed})`;
+          if (!found.has(kind)) found.set(kind, example);
         }
       }
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`corruption: ${done} damaged copies (${JSON.stringify(Object.fromEntries(perKind))}) in ${seconds} s, OPSLOG_SEED=${seed}`);
+    const kinds = JSON.stringify(Object.fromEntries(perKind));
+    console.log(`corruption: ${done} damaged copies (${kinds}) in ${seconds} s, OPSLOG_SEED=${seed}`);
     const report = [...found.values()].join("\n\n");
-    expect([...found.keys()], `${report}\nreplay: OPSLOG_SEED=${seed} npx vitest run tests/corruption/fuzz.test.ts`).toEqual([]);
+    const replay = `replay: OPSLOG_SEED=${seed} npx vitest run tests/corruption/fuzz.test.ts`;
+    expect([...found.keys()], `${report}\n${replay}`).toEqual([]);
     expect([...perKind.keys()].sort()).toEqual(["LOCK", "archive", "manifest.json", "ops", "snapshots"]);
   }, 600_000);
 });

@@ -45,19 +45,26 @@ export function variantFor(rng: Random): Variant {
   if (rng.chance(0.6)) {
     return {
       name: "manual checkpoints",
-      shape: { phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
+      shape: {
+        phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true,
+        checkpointOnClose: rng.chance(0.5),
+      },
       options: { clock: fixedClock, checkpointThreshold: 0 },
     };
   }
   return {
     name: "auto checkpoints",
-    shape: { phases: rng.between(4, 14), inFlightMax: 6, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
+    shape: {
+      phases: rng.between(4, 14), inFlightMax: 6, undo: true, archive: true, reopen: true,
+      checkpointOnClose: rng.chance(0.5),
+    },
     options: { clock: fixedClock, checkpointThreshold: rng.between(2, 9) },
   };
 }
 
 function newFileSystem(workloadSeed: number, lieAboutFileSync = false): SimFileSystem {
-  const fs = new SimFileSystem({ seed: workloadSeed ^ 0x5eed, traceLength: process.env["OPSLOG_TRACE"] ? 100000 : 40, lieAboutFileSync });
+  const traceLength = process.env["OPSLOG_TRACE"] ? 100_000 : 40;
+  const fs = new SimFileSystem({ seed: workloadSeed ^ 0x5eed, traceLength, lieAboutFileSync });
   fs.mkdirDurable("/data");
   return fs;
 }
@@ -78,7 +85,11 @@ export async function dryRun(workloadSeed: number): Promise<number> {
 }
 
 /** One crash point: returns a failure description, or undefined when every check held. */
-export async function crashTrial(workloadSeed: number, step: number, lying = false): Promise<string | undefined> {
+export async function crashTrial(
+  workloadSeed: number,
+  step: number,
+  lying = false,
+): Promise<string | undefined> {
   const rng = new Random(workloadSeed);
   const variant = variantFor(rng);
   const fs = newFileSystem(workloadSeed, lying);
@@ -94,11 +105,14 @@ export async function crashTrial(workloadSeed: number, step: number, lying = fal
     return `${String(error)} (crash at call ${step})\nlast fs calls:\n${fs.trace.join("\n")}`;
   }
   const crashedDuringRun = fs.crashed;
-  if (process.env["OPSLOG_TRACE"]) console.log(`${describeIssued(run.issued)}\n${fs.trace.join("\n")}`);
+  if (process.env["OPSLOG_TRACE"]) {
+    console.log(`${describeIssued(run.issued)}\n${fs.trace.join("\n")}`);
+  }
   let after = fs.crash();
   await abandon(run.store);
   const context = () =>
-    `variant: ${variant.name}\ncalls:\n${describeIssued(run.issued)}\nlast fs calls:\n${fs.trace.join("\n")}`;
+    `variant: ${variant.name}\ncalls:\n${describeIssued(run.issued)}\n` +
+    `last fs calls:\n${fs.trace.join("\n")}`;
   const bad = unexpectedFailure(run.issued, crashedDuringRun, run.openError);
   if (bad) return `${bad}\n${context()}`;
   // The crashed process is gone; its successor finds the same disk (under a name this
@@ -122,7 +136,8 @@ export async function crashTrial(workloadSeed: number, step: number, lying = fal
   }
   const store = new Store<unknown>();
   try {
-    await withTimeout(store.open(reopenDir, { ...variant.options, fileSystem: after }), phaseTimeoutMs, "reopen");
+    const opening = store.open(reopenDir, { ...variant.options, fileSystem: after });
+    await withTimeout(opening, phaseTimeoutMs, "reopen");
   } catch (error) {
     return `reopen after the crash failed: ${String(error)}\n${context()}`;
   }
@@ -138,13 +153,16 @@ export async function crashTrial(workloadSeed: number, step: number, lying = fal
   // close), open again, same state, and writable.
   const again = new Store<unknown>();
   try {
-    await withTimeout(again.open(reopenDir, { ...variant.options, fileSystem: after }), phaseTimeoutMs, "second reopen");
+    const opening = again.open(reopenDir, { ...variant.options, fileSystem: after });
+    await withTimeout(opening, phaseTimeoutMs, "second reopen");
   } catch (error) {
     return `the second open after the crash failed: ${String(error)}\n${context()}`;
   }
   try {
     const second = await observe(again);
-    if (mismatch(second, [modelOf(recovered)])) return `the second open shows other data than the first\n${context()}`;
+    if (mismatch(second, [modelOf(recovered)])) {
+      return `the second open shows other data than the first\n${context()}`;
+    }
     await again.set("after-crash", step);
     expect(again.get("after-crash")).toBe(step);
   } finally {
@@ -165,20 +183,26 @@ function modelOf(observed: Observed): Model {
  * after the crash may find its record gone: an argument error); after it, every failure is an
  * OpslogError (tests/regression/io-error-codes.test.ts).
  */
-function unexpectedFailure(issued: readonly Issued[], crashed: boolean, openError: unknown): string | undefined {
+function unexpectedFailure(
+  issued: readonly Issued[],
+  crashed: boolean,
+  openError: unknown,
+): string | undefined {
   if (openError !== undefined && (!crashed || !isOpslogError(openError))) {
     return `open failed: ${String(openError)}`;
   }
   for (const entry of issued) {
     if (entry.outcome !== "failed" || entry.error instanceof BatchAbort) continue;
-    if (!crashed) return `${JSON.stringify(entry.intent)} failed without a crash: ${String(entry.error)}`;
-    const argumentError = entry.afterFailure && isOpslogError(entry.error) && entry.error.code === "OPSLOG_NOT_FOUND";
+    const call = JSON.stringify(entry.intent);
+    if (!crashed) return `${call} failed without a crash: ${String(entry.error)}`;
+    const notFound = isOpslogError(entry.error) && entry.error.code === "OPSLOG_NOT_FOUND";
+    const argumentError = entry.afterFailure === true && notFound;
     if (entry.threwSync && !argumentError) {
-      return `${JSON.stringify(entry.intent)} threw synchronously: ${String(entry.error)}`;
+      return `${call} threw synchronously: ${String(entry.error)}`;
     }
     if (!isOpslogError(entry.error)) {
       counters.rawErrors++;
-      return `${JSON.stringify(entry.intent)} failed with a raw error after the crash: ${String(entry.error)}`;
+      return `${call} failed with a raw error after the crash: ${String(entry.error)}`;
     }
   }
   return undefined;

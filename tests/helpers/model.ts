@@ -127,7 +127,10 @@ export interface Observed {
   archive: Map<string, Map<string, unknown>>;
 }
 
-export function sameRecords(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
+export function sameRecords(
+  a: ReadonlyMap<string, unknown>,
+  b: ReadonlyMap<string, unknown>,
+): boolean {
   if (a.size !== b.size) return false;
   for (const [id, value] of a) {
     if (!b.has(id) || !isDeepStrictEqual(value, b.get(id))) return false;

@@ -78,6 +78,8 @@ export function countFromEnv(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${text} is not a positive integer`);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name}=${text} is not a positive integer`);
+  }
   return value;
 }

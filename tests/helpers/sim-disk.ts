@@ -17,7 +17,8 @@ const errnoNumbers: Record<ErrnoCode, number> = {
 /** An error shaped like node's: message, `code`, `errno`, `syscall`, `path`. */
 export function errnoError(code: ErrnoCode, syscall: string, file?: string): NodeJS.ErrnoException {
   const where = file === undefined ? "" : ` '${file}'`;
-  const error = new Error(`${code}: simulated failure, ${syscall}${where}`) as NodeJS.ErrnoException;
+  const message = `${code}: simulated failure, ${syscall}${where}`;
+  const error = new Error(message) as NodeJS.ErrnoException;
   error.code = code;
   error.errno = errnoNumbers[code];
   error.syscall = syscall;
@@ -34,7 +35,9 @@ export class SimCrashError extends Error {
   }
 }
 
-export type Change = { kind: "write"; position: number; data: Uint8Array } | { kind: "truncate"; length: number };
+export type Change =
+  | { kind: "write"; position: number; data: Uint8Array }
+  | { kind: "truncate"; length: number };
 
 /** A growable byte array. */
 export class Bytes {
@@ -86,7 +89,12 @@ export function newFile(content?: Uint8Array): FileNode {
   return { kind: "file", current: new Bytes(content), durable: new Bytes(content), pending: [] };
 }
 
-export function survivingContent(durable: Bytes, pending: readonly Change[], random: Random, reorder: boolean): Uint8Array {
+export function survivingContent(
+  durable: Bytes,
+  pending: readonly Change[],
+  random: Random,
+  reorder: boolean,
+): Uint8Array {
   const result = durable.copy();
   if (pending.length === 0) return result.view();
   const roll = random.next();

@@ -23,6 +23,13 @@ export type SimCall =
 /** One atomic change of names: each step sets (node) or removes (undefined) a name. */
 interface NameChange { steps: { dir: DirNode; name: string; node: Node | undefined }[] }
 
+/** A name in a directory, and what it names (if anything). */
+interface Entry {
+  dir: DirNode;
+  name: string;
+  node: Node | undefined;
+}
+
 interface Descriptor {
   node: Node;
   file: string;
@@ -40,6 +47,8 @@ export interface Fault {
   forever?: boolean;
   /** Count and fail only these calls; all calls when absent. */
   calls?: readonly SimCall[];
+  /** A failing write first writes a random prefix of its bytes (a disk filling up midway). */
+  partialWrites?: boolean;
 }
 
 export interface SimOptions {
@@ -146,7 +155,9 @@ export class SimFileSystem implements FileSystem {
     const { node } = this.lookup(dirPath, "open");
     if (!node) throw errnoError("ENOENT", "open", dirPath);
     if (node.kind !== "dir") throw errnoError("ENOTDIR", "open", dirPath);
-    return this.addDescriptor({ node, file: dirPath, readable: true, writable: false, append: false, position: 0 });
+    return this.addDescriptor({
+      node, file: dirPath, readable: true, writable: false, append: false, position: 0,
+    });
   }
 
   close(fd: number): void {
@@ -160,13 +171,22 @@ export class SimFileSystem implements FileSystem {
   }
 
   write(fd: number, buffer: Uint8Array, position: number | null): void {
-    this.step("write");
+    let failure: unknown;
+    try {
+      this.step("write");
+    } catch (error) {
+      if (!(error as { partialWrite?: boolean }).partialWrite) throw error;
+      failure = error;
+    }
     const d = this.descriptor(fd, "write");
     if (!d.writable) throw errnoError("EBADF", "write");
     const file = d.node as FileNode;
     const at = d.append ? file.current.length : (position ?? d.position);
-    this.changeFile(file, { kind: "write", position: at, data: buffer.slice() });
-    if (position === null || d.append) d.position = at + buffer.length;
+    const kept = failure === undefined ? buffer.length : this.random.int(buffer.length + 1);
+    const data = buffer.slice(0, kept);
+    this.changeFile(file, { kind: "write", position: at, data });
+    if (position === null || d.append) d.position = at + data.length;
+    if (failure !== undefined) throw failure;
   }
 
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
@@ -215,9 +235,10 @@ export class SimFileSystem implements FileSystem {
     if (!source.node) throw errnoError("ENOENT", "rename", from);
     const target = this.lookup(to, "rename");
     if (source.node === target.node) return;
-    if (target.node?.kind === "dir" && source.node.kind === "file") throw errnoError("EISDIR", "rename", to);
-    if (target.node?.kind === "file" && source.node.kind === "dir") throw errnoError("ENOTDIR", "rename", to);
-    if (target.node?.kind === "dir" && target.node.entries.size > 0) throw errnoError("ENOTEMPTY", "rename", to);
+    const replaced = target.node;
+    if (replaced?.kind === "dir" && source.node.kind === "file") throw errnoError("EISDIR", "rename", to);
+    if (replaced?.kind === "file" && source.node.kind === "dir") throw errnoError("ENOTDIR", "rename", to);
+    if (replaced?.kind === "dir" && replaced.entries.size > 0) throw errnoError("ENOTEMPTY", "rename", to);
     this.changeNames({
       steps: [
         { dir: source.dir, name: source.name, node: undefined },
@@ -277,7 +298,8 @@ export class SimFileSystem implements FileSystem {
       let copy = copies.get(node);
       if (copy) return copy;
       if (node.kind === "file") {
-        copy = newFile(survivingContent(node.durable, node.pending, this.random, this.options.reorder));
+        const { durable, pending } = node;
+        copy = newFile(survivingContent(durable, pending, this.random, this.options.reorder));
         copies.set(node, copy);
         return copy;
       }
@@ -375,7 +397,8 @@ export class SimFileSystem implements FileSystem {
       const fires = fault.forever ? fault.seen >= fault.at : fault.seen === fault.at;
       if (!fires) continue;
       this.faultsFired.push({ step: this.calls, call, code: fault.code });
-      throw errnoError(fault.code, call, file);
+      const error = errnoError(fault.code, call, file);
+      throw Object.assign(error, { partialWrite: fault.partialWrites === true });
     }
   }
 
@@ -385,7 +408,8 @@ export class SimFileSystem implements FileSystem {
       this.step(call);
     } catch (error) {
       const isFault = !(error instanceof SimCrashError);
-      if (isFault && d?.node.kind === "file" && this.options.fsyncFailureLosesData) d.node.pending = [];
+      const losesData = isFault && this.options.fsyncFailureLosesData;
+      if (losesData && d?.node.kind === "file") d.node.pending = [];
       throw error;
     }
     const node = this.descriptor(fd, call).node;
@@ -428,7 +452,7 @@ export class SimFileSystem implements FileSystem {
     return d;
   }
 
-  private tryLookup(file: string): { dir: DirNode; name: string; node: Node | undefined } | undefined {
+  private tryLookup(file: string): Entry | undefined {
     try {
       return this.lookup(file, "stat");
     } catch {
@@ -437,7 +461,7 @@ export class SimFileSystem implements FileSystem {
   }
 
   /** Resolves the parent directory (which must exist) and the entry named by `file`. */
-  private lookup(file: string, syscall: string): { dir: DirNode; name: string; node: Node | undefined } {
+  private lookup(file: string, syscall: string): Entry {
     const names = components(file);
     const name = names.pop();
     if (name === undefined) return { dir: this.root, name: "", node: this.root };

@@ -1,6 +1,14 @@
 import { isDeepStrictEqual } from "node:util";
 import { OpslogError, Store, type StoreOptions } from "../../src/index.js";
-import { archiveFits, describeRecords, Model, sameRecords, type Change, type Intent, type Observed } from "./model.js";
+import {
+  archiveFits,
+  describeRecords,
+  Model,
+  sameRecords,
+  type Change,
+  type Intent,
+  type Observed,
+} from "./model.js";
 import type { Random } from "./random.js";
 import type { SimFileSystem } from "./sim-fs.js";
 
@@ -37,7 +45,9 @@ export interface Issued {
 /** A fixed clock (epoch microseconds): timestamps then advance by exactly 1 µs per op. */
 export const fixedClock = (): number => 1_700_000_000_000_000;
 
-const ids = ["a", "b", "c", "d", "e", "f", "g", "__proto__", "constructor", "ünï 🦄", "x/y", "new\nline"];
+const ids = [
+  "a", "b", "c", "d", "e", "f", "g", "__proto__", "constructor", "ünï 🦄", "x/y", "new\nline",
+];
 
 function randomValue(rng: Random, n: number): unknown {
   switch (rng.int(5)) {
@@ -55,9 +65,16 @@ function randomValue(rng: Random, n: number): unknown {
 }
 
 /** Generates the intents of one phase; applies them to `model` (the state after issuing). */
-export function nextPhase(rng: Random, model: Model, shape: WorkloadShape, counter: { n: number }): Intent[] {
+export function nextPhase(
+  rng: Random,
+  model: Model,
+  shape: WorkloadShape,
+  counter: { n: number },
+): Intent[] {
   const roll = rng.next();
-  if (shape.reopen && roll < 0.06) return [{ kind: "reopen", checkpointOnClose: shape.checkpointOnClose }];
+  if (shape.reopen && roll < 0.06) {
+    return [{ kind: "reopen", checkpointOnClose: shape.checkpointOnClose }];
+  }
   const count = rng.between(1, shape.inFlightMax);
   const intents: Intent[] = [];
   for (let i = 0; i < count; i++) {
@@ -71,13 +88,23 @@ export function nextPhase(rng: Random, model: Model, shape: WorkloadShape, count
   return intents;
 }
 
-function nextIntent(rng: Random, model: Model, shape: WorkloadShape, counter: { n: number }): Intent {
+function nextIntent(
+  rng: Random,
+  model: Model,
+  shape: WorkloadShape,
+  counter: { n: number },
+): Intent {
   const present = [...model.active.keys()];
   const roll = rng.next();
   counter.n++;
-  if (roll < 0.4 || present.length === 0) return { kind: "set", id: rng.pick(ids), value: randomValue(rng, counter.n) };
+  if (roll < 0.4 || present.length === 0) {
+    return { kind: "set", id: rng.pick(ids), value: randomValue(rng, counter.n) };
+  }
   if (roll < 0.55) return { kind: "delete", id: rng.pick(present) };
-  if (roll < 0.75) return { kind: rng.chance(0.15) ? "failingBatch" : "batch", changes: batchChanges(rng, model, counter) };
+  if (roll < 0.75) {
+    const kind = rng.chance(0.15) ? "failingBatch" : "batch";
+    return { kind, changes: batchChanges(rng, model, counter) };
+  }
   if (roll < 0.85 && shape.undo) return { kind: rng.chance(0.7) ? "undo" : "redo" };
   if (roll < 0.92) return { kind: "compact" };
   if (shape.archive) {
@@ -229,17 +256,27 @@ export function failedArchives(issued: readonly Issued[]): Model[] {
 }
 
 /** Undefined when `observed` equals some candidate; otherwise a description of the mismatch. */
-export function mismatch(observed: Observed, candidates: readonly Model[], extras: readonly Model[] = []): string | undefined {
+export function mismatch(
+  observed: Observed,
+  candidates: readonly Model[],
+  extras: readonly Model[] = [],
+): string | undefined {
   for (let i = 0; i < candidates.length; i++) {
-    if (sameRecords(observed.active, candidates[i]!.active) && archiveFits(observed, candidates, i, extras)) {
+    const fits = archiveFits(observed, candidates, i, extras);
+    if (sameRecords(observed.active, candidates[i]!.active) && fits) {
       return undefined;
     }
   }
   const lines = [`recovered: ${describeRecords(observed.active)}`];
-  for (const [segment, records] of observed.archive) lines.push(`  archive ${segment}: ${describeRecords(records)}`);
+  const describeArchive = (archive: Map<string, Map<string, unknown>>): void => {
+    for (const [segment, records] of archive) {
+      lines.push(`  archive ${segment}: ${describeRecords(records)}`);
+    }
+  };
+  describeArchive(observed.archive);
   candidates.forEach((c, i) => {
     lines.push(`candidate ${i}: ${describeRecords(c.active)}`);
-    for (const [segment, records] of c.archive) lines.push(`  archive ${segment}: ${describeRecords(records)}`);
+    describeArchive(c.archive);
   });
   return lines.join("\n");
 }
@@ -248,7 +285,8 @@ export function describeIssued(issued: readonly Issued[]): string {
   return issued
     .map((e, i) => {
       const what = JSON.stringify(e.intent).slice(0, 160);
-      const how = e.outcome === "failed" ? `failed: ${(e.error as Error)?.message ?? String(e.error)}` : e.outcome;
+      const why = (e.error as Error | undefined)?.message ?? String(e.error);
+      const how = e.outcome === "failed" ? `failed: ${why}` : e.outcome;
       return `#${i} ${what} -> ${how}`;
     })
     .join("\n");
@@ -314,7 +352,9 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
       continue;
     }
     const model = acked.clone();
-    const entries: Issued[] = intents.map((intent) => ({ intent, expected: model.apply(intent), outcome: "pending" }));
+    const entries: Issued[] = intents.map((intent) => ({
+      intent, expected: model.apply(intent), outcome: "pending",
+    }));
     issued.push(...entries);
     const settled = entries.map((e) => {
       e.afterFailure = ctx.fs.crashed || ctx.fs.faultsFired.length > 0;
@@ -330,7 +370,11 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
   return result;
 }
 
-async function reopen(store: AnyStore, ctx: RunContext, entry: Issued): Promise<AnyStore | undefined> {
+async function reopen(
+  store: AnyStore,
+  ctx: RunContext,
+  entry: Issued,
+): Promise<AnyStore | undefined> {
   try {
     await withTimeout(store.close(), ctx.phaseTimeoutMs, "close");
     const next = new Store<unknown>();
@@ -344,18 +388,27 @@ async function reopen(store: AnyStore, ctx: RunContext, entry: Issued): Promise<
   }
 }
 
-async function checkPhase(store: AnyStore, entries: Issued[], model: Model, phase: number): Promise<void> {
+async function checkPhase(
+  store: AnyStore,
+  entries: Issued[],
+  model: Model,
+  phase: number,
+): Promise<void> {
   for (const e of entries) {
     if (e.intent.kind === "failingBatch") {
       if (e.outcome !== "failed" || !(e.error instanceof BatchAbort)) {
-        throw new Error(`phase ${phase}: a failing batch did not reject with its own error: ${String(e.error)}`);
+        const got = String(e.error);
+        throw new Error(`phase ${phase}: a failing batch did not reject with its own error: ${got}`);
       }
       continue;
     }
-    if (e.outcome !== "acked") throw new Error(`phase ${phase}: ${JSON.stringify(e.intent)} failed: ${String(e.error)}`);
-    const checked = e.intent.kind === "undo" || e.intent.kind === "redo" || e.intent.kind === "archive";
+    if (e.outcome !== "acked") {
+      throw new Error(`phase ${phase}: ${JSON.stringify(e.intent)} failed: ${String(e.error)}`);
+    }
+    const checked = ["undo", "redo", "archive"].includes(e.intent.kind);
     if (checked && !isDeepStrictEqual(e.result, e.expected)) {
-      throw new Error(`phase ${phase}: ${e.intent.kind} resolved ${String(e.result)}, model says ${String(e.expected)}`);
+      const says = `${String(e.result)}, model says ${String(e.expected)}`;
+      throw new Error(`phase ${phase}: ${e.intent.kind} resolved ${says}`);
     }
   }
   await expectMatches(store, model, `after phase ${phase}`);
@@ -364,7 +417,9 @@ async function checkPhase(store: AnyStore, entries: Issued[], model: Model, phas
 /** The model of every acknowledged call, in call order. */
 export function ackedModel(issued: readonly Issued[]): Model {
   const model = new Model();
-  for (const entry of issued) if (entry.outcome === "acked" && !resolvedAsNoOp(entry)) model.apply(entry.intent);
+  for (const entry of issued) {
+    if (entry.outcome === "acked" && !resolvedAsNoOp(entry)) model.apply(entry.intent);
+  }
   return model;
 }
 
@@ -374,7 +429,8 @@ export function ackedModel(issued: readonly Issued[]): Model {
  */
 function resolvedAsNoOp(entry: Issued): boolean {
   const { kind } = entry.intent;
-  return (kind === "undo" || kind === "redo") && entry.outcome === "acked" && entry.result === false;
+  const undoOrRedo = kind === "undo" || kind === "redo";
+  return undoOrRedo && entry.outcome === "acked" && entry.result === false;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

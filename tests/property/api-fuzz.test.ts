@@ -69,7 +69,10 @@ const undefinedInArrays = fc.nat({ max: 3 }).map((depth) => {
 });
 const invalidValue = fc.oneof(buried, undefinedInArrays, fc.constant(undefined));
 
-const validMeta = fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), { nil: undefined });
+const validMeta = fc.option(
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  { nil: undefined },
+);
 const invalidMeta = fc.oneof(
   fc.constantFrom<unknown>([], "who", 7, true),
   invalidValue.filter((v) => v !== undefined).map((v) => ({ actor: v })),
@@ -84,9 +87,17 @@ type Command =
   | { kind: "badBatch"; id: string; value: unknown };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("set" as const), id: validId, value: validValue, meta: validMeta }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("set" as const), id: validId, value: validValue, meta: validMeta }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: "delete" as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("badId" as const), id: invalidId, call: fc.constantFrom("set" as const, "delete" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("badId" as const), id: invalidId, call: fc.constantFrom("set" as const, "delete" as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("badValue" as const), id: validId, value: invalidValue }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("badMeta" as const), id: validId, meta: invalidMeta }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("badBatch" as const), id: validId, value: invalidValue }) },
@@ -141,7 +152,10 @@ async function check(commands: Command[]): Promise<void> {
         continue;
       }
       case "badId":
-        expectCode(thrownSync(() => (c.call === "set" ? store.set(c.id as string, 1) : store.delete(c.id as string))), "OPSLOG_INVALID_ID");
+        expectCode(
+          thrownSync(() => (c.call === "set" ? store.set(c.id as string, 1) : store.delete(c.id as string))),
+          "OPSLOG_INVALID_ID",
+        );
         break;
       case "badValue":
         expectCode(thrownSync(() => store.set(c.id, c.value)), "OPSLOG_INVALID_VALUE");
@@ -176,7 +190,8 @@ async function check(commands: Command[]): Promise<void> {
 }
 
 describe("API fuzzing", () => {
-  it(`valid input round-trips through reopen; invalid input throws its code and changes nothing (OPSLOG_SEED=${seed})`, async () => {
+  const title = "valid input round-trips through reopen; invalid input throws its code and changes nothing";
+  it(`${title} (OPSLOG_SEED=${seed})`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), check),
       { seed, numRuns: 150 },

@@ -62,7 +62,8 @@ describe("crash simulation", () => {
       try {
         total = await dryRun(workloadSeed);
       } catch (error) {
-        expect.fail(`the workload disagrees with the model (no crash): ${String(error)}${replayHint(workloadSeed, 0)}`);
+        const hint = replayHint(workloadSeed, 0);
+        expect.fail(`the workload disagrees with the model (no crash): ${String(error)}${hint}`);
       }
       workloads++;
       calls += total;
@@ -76,15 +77,17 @@ describe("crash simulation", () => {
         if (!failure) continue;
         failed++;
         // Gather one example of each kind of failure, so one run shows them all.
-        const kind = failure.split("\n")[0]!.replace(/'[^']*'/g, "'…'").replace(/\d+/g, "N").slice(0, 160);
-        if (!found.has(kind)) found.set(kind, `crash at call ${step}: ${failure}${replayHint(workloadSeed, step)}`);
+        const kind = failure.split("\n")[0]!.replace(/'[^']*'/g, "'…'").replace(/\d+/g, "N");
+        const example = `crash at call ${step}: ${failure}${replayHint(workloadSeed, step)}`;
+        if (!found.has(kind)) found.set(kind, example);
       }
     }
     const seconds = (Date.now() - started) / 1000;
     console.log(
       `crash simulation: ${explored} crash points in ${workloads} workloads ` +
         `(${calls} fs calls in dry runs) in ${seconds.toFixed(1)} s, OPSLOG_SEED=${seed}; ` +
-        `calls rejected with a non-OpslogError after the crash: ${counters.rawErrors}; failed trials: ${failed}; ` +
+        `calls rejected with a non-OpslogError after the crash: ${counters.rawErrors}; ` +
+        `failed trials: ${failed}; ` +
         `second crashes during recovery: ${counters.recoveryCrashes}`,
     );
     if (found.size > 0) console.log(`failure kinds:\n${[...found.keys()].join("\n")}`);

@@ -53,7 +53,10 @@ function workloadFor(workloadSeed: number): Workload {
   const auto = rng.chance(0.5);
   return {
     seed: workloadSeed,
-    shape: { phases: 9, inFlightMax: 4, undo: true, archive: true, reopen: true, checkpointOnClose: rng.chance(0.5) },
+    shape: {
+      phases: 9, inFlightMax: 4, undo: true, archive: true, reopen: true,
+      checkpointOnClose: rng.chance(0.5),
+    },
     options: { clock: fixedClock, checkpointThreshold: auto ? 4 : 0 },
   };
 }
@@ -76,7 +79,9 @@ interface Fault {
 async function faultTrial(w: Workload, fault: Fault): Promise<string[] | undefined> {
   const fs = new SimFileSystem({ seed: w.seed, traceLength: process.env["OPSLOG_TRACE"] ? 400 : 0 });
   fs.mkdirDurable("/data");
-  fs.failAt({ at: fault.step, code: fault.code, forever: fault.forever });
+  // A disk that fills up may take part of a write before ENOSPC.
+  const partialWrites = fault.code === "ENOSPC";
+  fs.failAt({ at: fault.step, code: fault.code, forever: fault.forever, partialWrites });
   const dir = freshDir();
   const result = await run(w, fs, dir, false);
   const problems: string[] = [];
@@ -127,9 +132,11 @@ function checkErrors(result: RunResult): string[] {
     if (entry.outcome !== "failed" || entry.error instanceof BatchAbort) continue;
     // A delete issued after an earlier call of its phase failed may find no record: that is
     // an argument error (thrown at the call), not an I/O failure.
-    const argumentError = entry.afterFailure && isOpslogError(entry.error) && entry.error.code === "OPSLOG_NOT_FOUND";
-    if (argumentError) continue;
-    if (entry.threwSync) problems.push(`${entry.intent.kind} threw synchronously: ${String(entry.error)}`);
+    const notFound = isOpslogError(entry.error) && entry.error.code === "OPSLOG_NOT_FOUND";
+    if (entry.afterFailure && notFound) continue;
+    if (entry.threwSync) {
+      problems.push(`${entry.intent.kind} threw synchronously: ${String(entry.error)}`);
+    }
     failures.push(entry.error);
   }
   const first = failures[0];
@@ -148,7 +155,11 @@ function describeError(error: unknown): string {
 }
 
 /** In memory: exactly the acknowledged calls. Then one more write: done, or refused clearly. */
-async function checkLiveStore(store: Store<unknown>, issued: Issued[], fault: Fault): Promise<string[]> {
+async function checkLiveStore(
+  store: Store<unknown>,
+  issued: Issued[],
+  fault: Fault,
+): Promise<string[]> {
   const problems: string[] = [];
   const expected = ackedModel(issued);
   const active = new Map(store.entries());
@@ -158,16 +169,21 @@ async function checkLiveStore(store: Store<unknown>, issued: Issued[], fault: Fa
         `memory: ${describeRecords(active)}\nacknowledged: ${describeRecords(expected.active)}`,
     );
   }
-  const probe: Issued = { intent: { kind: "set", id: "probe", value: fault.step }, expected: undefined, outcome: "pending" };
+  const probe: Issued = {
+    intent: { kind: "set", id: "probe", value: fault.step }, expected: undefined, outcome: "pending",
+  };
   issued.push(probe);
   await withTimeout(issue(store, probe), phaseTimeoutMs, "probe write");
   if (probe.outcome === "acked" && store.get("probe") !== fault.step) {
     problems.push("a write acknowledged after the failure is not readable");
   }
-  if (probe.outcome === "failed" && !(isOpslogError(probe.error) && probe.error.message.length > 0)) {
-    problems.push(`a write after the failure was refused without a clear error: ${describeError(probe.error)}`);
+  const clear = isOpslogError(probe.error) && probe.error.message.length > 0;
+  if (probe.outcome === "failed" && !clear) {
+    problems.push(`a write after the failure was refused unclearly: ${describeError(probe.error)}`);
   }
-  if (probe.threwSync) problems.push(`a write after the failure threw synchronously: ${describeError(probe.error)}`);
+  if (probe.threwSync) {
+    problems.push(`a write after the failure threw synchronously: ${describeError(probe.error)}`);
+  }
   return problems;
 }
 
@@ -182,7 +198,8 @@ async function reopenAndCheck(
   if (fs.stat(dir)) fs.moveDurable(dir, next);
   const store = new Store<unknown>();
   try {
-    await withTimeout(store.open(next, { ...w.options, fileSystem: fs }), phaseTimeoutMs, `open after ${how}`);
+    const opening = store.open(next, { ...w.options, fileSystem: fs });
+    await withTimeout(opening, phaseTimeoutMs, `open after ${how}`);
   } catch (error) {
     return { problems: [`open after a ${how} failed: ${describeError(error)}`], dir: next };
   }

@@ -306,6 +306,19 @@ describe("SimFileSystem: fault injection", () => {
     expect(fs.faultsFired).toEqual([{ step: 6, call: "fdatasync", code: "EIO" }]);
   });
 
+  it("can write a prefix of the bytes before failing a write (a disk filling up)", () => {
+    const kept = outcomes((seed) => {
+      const fs = new SimFileSystem({ seed });
+      fs.mkdir("/d");
+      const fd = fs.open("/d/f", "w");
+      fs.failAt({ at: 1, code: "ENOSPC", calls: ["write"], partialWrites: true });
+      expect(() => fs.write(fd, text("abcdef"), 0)).toThrow(/ENOSPC/);
+      return str(fs.peekFile("/d/f"));
+    }, 60);
+    expect(kept.size).toBeGreaterThan(2);
+    for (const s of kept) expect("abcdef".startsWith(s ?? "x")).toBe(true);
+  });
+
   it("models fsyncgate: writes pending at a failed fsync never become durable", () => {
     const seen = outcomes((seed) => {
       const fs = withDurableFile(seed);

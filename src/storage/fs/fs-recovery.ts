@@ -63,7 +63,7 @@ function loadSnapshot(
   if (!entry) return;
   const read = readRecordFile(fs, dir, entry.file, snapshotFormatName, (id, data) => {
     result.records.set(id, data);
-  }, options.repair);
+  }, options.repair, true);
   if (!read.damage) {
     result.snapshotSeq = entry.seq;
     const { undo, redo } = read.header;

@@ -1,4 +1,5 @@
 import zlib from "node:zlib";
+import { RawRecord } from "../../model/raw-record.js";
 
 /**
  * Constants and the line codec shared by every writer and reader of opslog files
@@ -34,6 +35,44 @@ export function encodeLine(record: object): string {
   const json = JSON.stringify(record);
   const head = json.slice(0, -1);
   return `${head}${crcPrefix}${crcHex(head)}"}\n`;
+}
+
+/** Encodes a snapshot or archive record line; a RawRecord is written back as its own text. */
+export function encodeRecordLine(id: string, data: unknown): string {
+  if (!(data instanceof RawRecord)) return encodeLine({ id, data });
+  const head = `{"id":${JSON.stringify(id)},"data":${data.json}`;
+  return `${head}${crcPrefix}${crcHex(head)}"}\n`;
+}
+
+const dataMember = Buffer.from(',"data":', "latin1");
+const idPrefix = Buffer.from('{"id":"', "latin1");
+
+/**
+ * Checks a record line and returns its id and its data as text, without parsing the data:
+ * `{"id":"…","data":…,"crc":"…"}` as the writer lays it out. A bare `"` cannot occur inside a
+ * JSON string, so the first `,"data":` ends the id. Lines laid out otherwise are parsed whole.
+ */
+export function decodeRecordLineRaw(
+  bytes: Buffer,
+  start: number,
+  end: number,
+): { ok: true; id: string; data: RawRecord } | { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  const suffixStart = end - crcSuffixBytes;
+  const at = bytes.indexOf(dataMember, start);
+  const laidOut =
+    end - start >= crcSuffixBytes + 2 &&
+    bytes.compare(idPrefix, 0, idPrefix.length, start, start + idPrefix.length) === 0 &&
+    at > start && at < suffixStart && bytes[at - 1] === 0x22;
+  if (!laidOut) return decodeLine(bytes, start, end);
+  if (bytes.compare(crcPrefixBytes, 0, 8, suffixStart, suffixStart + 8) !== 0) {
+    return { ok: false, reason: "record has no checksum" };
+  }
+  if (parseHex(bytes, suffixStart + 8) !== zlib.crc32(bytes.subarray(start, suffixStart))) {
+    return { ok: false, reason: "checksum mismatch" };
+  }
+  const idText = bytes.toString("utf8", start + idPrefix.length - 1, at);
+  const id = idText.includes("\\") ? (JSON.parse(idText) as string) : idText.slice(1, -1);
+  return { ok: true, id, data: new RawRecord(bytes.toString("utf8", at + dataMember.length, suffixStart)) };
 }
 
 export type LineCheck =

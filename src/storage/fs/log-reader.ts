@@ -36,6 +36,8 @@ interface Scan {
   offsets: number[];
   ends: number[];
   firstBad?: { offset: number; reason: string };
+  /** Offset where zero bytes written ahead by the writer begin (free space, not damage). */
+  zeroTail?: number;
   /** Valid records after the first bad one: their write groups decide torn vs corrupt. */
   laterGroups: number[];
 }
@@ -63,7 +65,9 @@ export function readSegment(
   const cut = completeBatches(scan);
   const records = scan.records.slice(0, cut);
   const validBytes = cut === 0 ? 0 : (scan.ends[cut - 1] as number);
-  if (validBytes === fileBytes) return { records, validBytes, fileBytes };
+  if (validBytes === fileBytes || (scan.zeroTail === validBytes && cut === scan.records.length)) {
+    return { records, validBytes, fileBytes };
+  }
   const firstBadOffset = scan.firstBad?.offset ?? fileBytes;
   const reason =
     cut < scan.records.length && validBytes < firstBadOffset
@@ -84,6 +88,10 @@ function visitLine(
   terminated: boolean,
   firstSeq: number,
 ): void {
+  if (!terminated && !scan.firstBad && isZeros(bytes, start, end)) {
+    scan.zeroTail = offset;
+    return;
+  }
   const check = terminated ? decodeLine(bytes, start, end) : { ok: false as const, reason: "unterminated record" };
   let problem = check.ok ? logRecordProblem(check.value) : check.reason;
   const record = check.ok ? (check.value as unknown as LogRecord) : undefined;
@@ -127,4 +135,9 @@ function isTornTail(laterGroups: number[], lastGood: number): boolean {
   const [first, ...rest] = laterGroups;
   if (first === undefined) return true;
   return first <= lastGood + 1 && rest.every((group) => group === first);
+}
+
+function isZeros(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

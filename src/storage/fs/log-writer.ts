@@ -7,12 +7,23 @@ import type { FileSystem } from "./file-system.js";
  * Appends to the active log segment. One write per group of operations; `sync` makes them
  * durable. A failed append is cut back off the file so the next append is not glued to a
  * partial record; if even that fails, the writer refuses further appends.
+ *
+ * The file is extended with zeros ahead of the appends (`preallocateBytes` at a time), so most
+ * syncs only flush data: an append that grows the file also makes fdatasync commit the new
+ * size to the file-system journal, which costs about as much again. Readers treat a run of
+ * zero bytes after the last record as free space (docs/FORMAT.md); sealing and closing cut it.
  */
+/** Zero bytes added ahead of the appends at a time. */
+export const preallocateBytes = 1024 * 1024;
+const zeros = new Uint8Array(preallocateBytes);
+
 export class LogWriter {
   private fd: number | undefined;
   private failure: unknown;
   /** Bytes known durable: everything before the last successful sync. */
   private syncedSize: number;
+  /** The file's size: `size` plus the zeros written ahead. */
+  private allocated: number;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -22,6 +33,7 @@ export class LogWriter {
   ) {
     this.fd = fd;
     this.syncedSize = size;
+    this.allocated = size;
   }
 
   /** Opens an existing segment for appending after its first `validBytes` bytes. */
@@ -52,6 +64,7 @@ export class LogWriter {
   append(bytes: Uint8Array): void {
     const fd = this.usableFd();
     try {
+      if (this.size + bytes.length > this.allocated) this.extend(fd, this.size + bytes.length);
       this.fs.write(fd, bytes, this.size);
     } catch (error) {
       this.cutBack(fd);
@@ -76,11 +89,19 @@ export class LogWriter {
     this.syncedSize = this.size;
   }
 
+  /** Cuts the zeros written ahead, syncs, and closes. */
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    this.fs.close(fd);
+    try {
+      if (this.allocated > this.size && this.failure === undefined) {
+        this.fs.ftruncate(fd, this.size);
+        this.fs.fdatasync(fd);
+      }
+    } finally {
+      this.fs.close(fd);
+    }
   }
 
   /** Closes and ignores a failure: used where the data was already made durable. */
@@ -111,8 +132,20 @@ export class LogWriter {
   private cutBack(fd: number): void {
     try {
       this.fs.ftruncate(fd, this.size);
+      this.allocated = this.size;
     } catch (error) {
       this.failure ??= error;
     }
+  }
+
+  private extend(fd: number, end: number): void {
+    let at = this.allocated;
+    const target = end + preallocateBytes;
+    while (at < target) {
+      const length = Math.min(zeros.length, target - at);
+      this.fs.write(fd, length === zeros.length ? zeros : zeros.subarray(0, length), at);
+      at += length;
+    }
+    this.allocated = target;
   }
 }

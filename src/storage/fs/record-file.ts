@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { CorruptionError } from "../../errors.js";
 import type { FileSystem } from "./file-system.js";
 import { forEachLine, syncDirectory } from "./files.js";
-import { decodeLine, encodeLine, formatVersion } from "./log-format.js";
+import { decodeLine, decodeRecordLineRaw, encodeLine, encodeRecordLine, formatVersion } from "./log-format.js";
 
 /**
  * Snapshots and archive segments share one grammar (docs/FORMAT.md): a header line naming the
@@ -32,7 +32,7 @@ export async function writeRecordFile(
   try {
     let pending = encodeLine(header);
     for (const [id, data] of entries) {
-      pending += encodeLine({ id, data });
+      pending += encodeRecordLine(id, data);
       if (pending.length >= recordFileChunkBytes) {
         bytes += writeText(fs, fd, pending, bytes);
         pending = "";
@@ -75,12 +75,22 @@ export function readRecordFile(
   expectedFormat: string,
   onRecord: (id: string, data: unknown) => void,
   tolerate = false,
+  /** Hand records over as RawRecord text instead of parsing them. */
+  raw = false,
 ): RecordFileRead {
   let header: RecordFileHeader | undefined;
   let records = 0;
   let damage: { offset: number; reason: string } | undefined;
   const size = forEachLine(fs, path.join(dir, file), (bytes, start, end, offset, terminated) => {
     if (damage) return;
+    if (raw && header && terminated && records < header.records) {
+      const line = decodeRecordLineRaw(bytes, start, end);
+      if (line.ok && "id" in line) {
+        records++;
+        onRecord(line.id, line.data);
+        return;
+      }
+    }
     const check = terminated ? decodeLine(bytes, start, end) : { ok: false as const, reason: "unterminated record" };
     if (!check.ok) {
       damage = { offset, reason: check.reason };
