@@ -37,6 +37,8 @@ export interface Issued {
   error?: unknown;
   /** The call threw synchronously (argument errors only, by SPEC §1). */
   threwSync?: boolean;
+  /** The phase the call was issued in (calls of one phase are in flight together). */
+  phase?: number;
   /** The file system had already crashed or failed a call when this call was issued: the
    * store may have lost a change the generator counted on (a delete may find no record). */
   afterFailure?: boolean;
@@ -213,25 +215,50 @@ function writes(entry: Issued): boolean {
   return intent.kind !== "failingBatch";
 }
 
-/** The models the store may recover to: replay of the acknowledged calls up to the last one
- * that wrote, then each later call in turn (it may or may not have reached the disk). */
+/**
+ * The models the store may recover to: replay of the acknowledged calls up to the last one
+ * that wrote, then, of the calls after it, any prefix of each phase's calls. Within a phase the
+ * calls reach the log in call order; but a call that failed was reverted in memory before the
+ * next phase was issued, so a later phase's calls may be on disk without it.
+ */
 export function candidateModels(issued: readonly Issued[]): Model[] {
   let last = -1;
   issued.forEach((entry, i) => {
     if (entry.outcome === "acked" && writes(entry)) last = i;
   });
-  const model = new Model();
+  const base = new Model();
   issued.forEach((entry, i) => {
-    if (i <= last && entry.outcome === "acked" && !resolvedAsNoOp(entry)) model.apply(entry.intent);
+    if (i <= last && entry.outcome === "acked" && !resolvedAsNoOp(entry)) base.apply(entry.intent);
   });
-  const candidates = [model.clone()];
+  const phases: Issued[][] = [];
   for (const entry of issued.slice(last + 1)) {
     if (entry.threwSync || resolvedAsNoOp(entry)) continue;
-    model.apply(entry.intent);
-    candidates.push(model.clone());
+    const current = phases[phases.length - 1];
+    if (current && current[0]!.phase === entry.phase) current.push(entry);
+    else phases.push([entry]);
   }
+  const candidates: Model[] = [];
+  const visit = (model: Model, phase: number): void => {
+    if (candidates.length >= candidatesMax) return;
+    const calls = phases[phase];
+    if (!calls) {
+      candidates.push(model);
+      return;
+    }
+    let next = model;
+    visit(next, phase + 1);
+    for (const entry of calls) {
+      next = next.clone();
+      next.apply(entry.intent);
+      visit(next, phase + 1);
+    }
+  };
+  visit(base, 0);
   return candidates;
 }
+
+/** Enough for every combination in practice (few phases follow the last acknowledgement). */
+const candidatesMax = 20_000;
 
 /**
  * Models of archive calls that failed after their segment file (and the manifest naming it)
@@ -344,7 +371,7 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
     const acked = ackedModel(issued);
     const intents = nextPhase(ctx.rng, acked.clone(), ctx.shape, counter);
     if (intents[0]?.kind === "reopen") {
-      const entry: Issued = { intent: intents[0], expected: undefined, outcome: "pending" };
+      const entry: Issued = { intent: intents[0], expected: undefined, outcome: "pending", phase };
       issued.push(entry);
       store = await reopen(store, ctx, entry);
       result.store = store;
@@ -357,6 +384,7 @@ export async function runWorkload(ctx: RunContext): Promise<RunResult> {
     }));
     issued.push(...entries);
     const settled = entries.map((e) => {
+      e.phase = phase;
       e.afterFailure = ctx.fs.crashed || ctx.fs.faultsFired.length > 0;
       return issue(store!, e);
     });

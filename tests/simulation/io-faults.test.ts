@@ -171,6 +171,7 @@ async function checkLiveStore(
   }
   const probe: Issued = {
     intent: { kind: "set", id: "probe", value: fault.step }, expected: undefined, outcome: "pending",
+    phase: Number.MAX_SAFE_INTEGER,
   };
   issued.push(probe);
   await withTimeout(issue(store, probe), phaseTimeoutMs, "probe write");
