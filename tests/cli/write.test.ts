@@ -106,7 +106,8 @@ describe("opslog import", () => {
     let failing = false;
     class FailingFileSystem extends NodeFileSystem {
       override write(fd: number, buffer: Uint8Array, position: number | null): void {
-        if (failing && ++writes === 3)
+        // Zero-filled writes extend the segment ahead of the appends; count record writes only.
+        if (failing && buffer.some((byte) => byte !== 0) && ++writes === 3)
           throw Object.assign(new Error("disk full"), { code: "ENOSPC" });
         super.write(fd, buffer, position);
       }

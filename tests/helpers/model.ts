@@ -139,26 +139,19 @@ export function sameRecords(
 }
 
 /**
- * Whether the observed archive fits the candidates from `from` on: every record archived by
- * candidate `from` is there, and every record there holds a value that some candidate from
- * `from` on archived under that id. (An archive file is merged and made durable before the
- * deletes are logged, so a crash can leave a record in both places, or an archived record
- * already replaced by a newer archived value of the same id.) `extras` are models of archive
- * calls that failed: their file may have been committed before the failure.
+ * Whether the observed archive fits `candidate`: every record it archived is there, and every
+ * record there holds a value that some model of `universe` archived under that id. (An archive
+ * file is merged and made durable before the deletes are logged, so a crash can leave a record
+ * in both places, or an archived record already replaced by a newer archived value of the same
+ * id; and an archive call that failed may have committed its file.)
  */
-export function archiveFits(
-  observed: Observed,
-  candidates: readonly Model[],
-  from: number,
-  extras: readonly Model[] = [],
-): boolean {
-  const later = [...candidates.slice(from), ...extras];
+export function archiveFits(observed: Observed, candidate: Model, universe: readonly Model[]): boolean {
   const known = (segment: string, id: string, value: unknown): boolean =>
-    later.some((c) => {
+    universe.some((c) => {
       const records = c.archive.get(segment);
       return records !== undefined && records.has(id) && isDeepStrictEqual(records.get(id), value);
     });
-  for (const [segment, records] of candidates[from]!.archive) {
+  for (const [segment, records] of candidate.archive) {
     const seen = observed.archive.get(segment);
     for (const id of records.keys()) {
       if (!seen?.has(id) || !known(segment, id, seen.get(id))) return false;

@@ -215,13 +215,21 @@ function writes(entry: Issued): boolean {
   return intent.kind !== "failingBatch";
 }
 
+/** The states a store may recover to, enumerated lazily (there can be many). */
+export interface Candidates {
+  /** Enough models to know every value an archive may hold. */
+  universe: Model[];
+  each(): Iterable<Model>;
+}
+
 /**
  * The models the store may recover to: replay of the acknowledged calls up to the last one
  * that wrote, then, of the calls after it, any prefix of each phase's calls. Within a phase the
  * calls reach the log in call order; but a call that failed was reverted in memory before the
- * next phase was issued, so a later phase's calls may be on disk without it.
+ * next phase was issued, so a later phase's calls may be on disk without it. (Without failures
+ * before a crash, only the last phase follows the last acknowledgement: a plain prefix.)
  */
-export function candidateModels(issued: readonly Issued[]): Model[] {
+export function candidateModels(issued: readonly Issued[]): Candidates {
   let last = -1;
   issued.forEach((entry, i) => {
     if (entry.outcome === "acked" && writes(entry)) last = i;
@@ -237,28 +245,28 @@ export function candidateModels(issued: readonly Issued[]): Model[] {
     if (current && current[0]!.phase === entry.phase) current.push(entry);
     else phases.push([entry]);
   }
-  const candidates: Model[] = [];
-  const visit = (model: Model, phase: number): void => {
-    if (candidates.length >= candidatesMax) return;
+  const universe = [base.clone()];
+  const everything = base.clone();
+  for (const entry of phases.flat()) {
+    everything.apply(entry.intent);
+    universe.push(everything.clone());
+  }
+  function* visit(model: Model, phase: number): Generator<Model> {
     const calls = phases[phase];
     if (!calls) {
-      candidates.push(model);
+      yield model;
       return;
     }
     let next = model;
-    visit(next, phase + 1);
+    yield* visit(next, phase + 1);
     for (const entry of calls) {
       next = next.clone();
       next.apply(entry.intent);
-      visit(next, phase + 1);
+      yield* visit(next, phase + 1);
     }
-  };
-  visit(base, 0);
-  return candidates;
+  }
+  return { universe, each: () => visit(base, 0) };
 }
-
-/** Enough for every combination in practice (few phases follow the last acknowledgement). */
-const candidatesMax = 20_000;
 
 /**
  * Models of archive calls that failed after their segment file (and the manifest naming it)
@@ -282,26 +290,40 @@ export function failedArchives(issued: readonly Issued[]): Model[] {
   return extras;
 }
 
+/** A bound on the search, reached only when nothing fits (there is a failure to report). */
+const candidatesCheckedMax = 200_000;
+
+function isCandidates(value: Candidates | readonly Model[]): value is Candidates {
+  return !Array.isArray(value);
+}
+
 /** Undefined when `observed` equals some candidate; otherwise a description of the mismatch. */
 export function mismatch(
   observed: Observed,
-  candidates: readonly Model[],
+  candidates: Candidates | readonly Model[],
   extras: readonly Model[] = [],
 ): string | undefined {
-  for (let i = 0; i < candidates.length; i++) {
-    const fits = archiveFits(observed, candidates, i, extras);
-    if (sameRecords(observed.active, candidates[i]!.active) && fits) {
+  const all: Candidates = isCandidates(candidates)
+    ? candidates
+    : { universe: [...candidates], each: () => candidates };
+  const universe = [...all.universe, ...extras];
+  const shown: Model[] = [];
+  let checked = 0;
+  for (const candidate of all.each()) {
+    if (sameRecords(observed.active, candidate.active) && archiveFits(observed, candidate, universe)) {
       return undefined;
     }
+    if (shown.length < 12) shown.push(candidate);
+    if (++checked >= candidatesCheckedMax) break;
   }
-  const lines = [`recovered: ${describeRecords(observed.active)}`];
+  const lines = [`recovered: ${describeRecords(observed.active)} (${checked} candidates checked)`];
   const describeArchive = (archive: Map<string, Map<string, unknown>>): void => {
     for (const [segment, records] of archive) {
       lines.push(`  archive ${segment}: ${describeRecords(records)}`);
     }
   };
   describeArchive(observed.archive);
-  candidates.forEach((c, i) => {
+  shown.forEach((c, i) => {
     lines.push(`candidate ${i}: ${describeRecords(c.active)}`);
     describeArchive(c.archive);
   });

@@ -14,7 +14,7 @@ import type { FileSystem } from "./file-system.js";
  * zero bytes after the last record as free space (docs/FORMAT.md); sealing and closing cut it.
  */
 /** Zero bytes added ahead of the appends at a time. */
-export const preallocateBytes = 1024 * 1024;
+export const preallocateBytes = 64 * 1024;
 const zeros = new Uint8Array(preallocateBytes);
 
 export class LogWriter {
