@@ -172,6 +172,11 @@ async function preflight() {
   }
   if (!fs.existsSync(path.join(here, "node_modules"))) fail("peers are not installed: run `npm ci --prefix bench`.");
   const version = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).version;
+  if (process.env.OPSLOG_BENCH_MODULE) {
+    const snap = path.join(path.dirname(OPSLOG_MODULE), "..", "COMMIT");
+    const commit = fs.existsSync(snap) ? `, a build of commit ${fs.readFileSync(snap, "utf8").trim()}` : "";
+    return `opslog ${version}, ${path.relative(repoRoot, OPSLOG_MODULE)} (OPSLOG_BENCH_MODULE${commit})`;
+  }
   return `opslog ${version}, ${path.relative(repoRoot, OPSLOG_MODULE)}${gitInfo()}`;
 }
 

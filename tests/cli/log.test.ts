@@ -125,8 +125,10 @@ describe("opslog log --follow", () => {
       "5",
       "50",
     ]);
+    // Listen at once: the writer may well exit before the follower does.
+    const writerClosed = new Promise((resolve) => writer.on("close", resolve));
     const result = await finished(follower, 30_000);
-    await new Promise((resolve) => writer.on("close", resolve));
+    await writerClosed;
     expect(result.code).toBe(0);
     expect((jsonLines(result.stdout) as Op[]).map((op) => op.id)).toEqual(["w2"]);
   });
