@@ -31,8 +31,8 @@ export type WriteMode = "immediate" | "group" | "async";
 export interface StoreOptions<T = unknown> {
   /**
    * Checkpoint (write a snapshot, seal the log segment) after this many operations.
-   * Default: adaptive, a checkpoint when the log since the last snapshot outgrows the snapshot
-   * (and at least 4 MiB), which keeps the total checkpoint work linear in the data written.
+   * Default: adaptive, a checkpoint when the log since the last snapshot
+   * reaches twice the snapshot (and 16 MiB), which keeps checkpoint work linear in the data written.
    * 0 or Infinity turns automatic checkpoints off.
    */
   checkpointThreshold?: number;

@@ -1,7 +1,9 @@
 import type { Engine } from "./engine.js";
 
 /** Log bytes since the last snapshot below which the adaptive policy never checkpoints. */
-export const adaptiveLogBytesMin = 4 * 1024 * 1024;
+export const adaptiveLogBytesMin = 16 * 1024 * 1024;
+/** The adaptive policy checkpoints when the log since the snapshot is this many times its size. */
+export const adaptiveLogToSnapshotRatio = 2;
 
 /**
  * An active segment larger than this is sealed (without a snapshot), so that history reads
@@ -11,8 +13,9 @@ export const segmentBytesMax = 8 * 1024 * 1024;
 
 /**
  * When to checkpoint: after `threshold` operations (the original option), or "adaptive": when
- * the log written since the last snapshot outgrows the snapshot, so that the total bytes all
- * checkpoints write stay proportional to the data written (never quadratic). "off" never does.
+ * the log written since the last snapshot reaches twice the snapshot (and 16 MiB), so that the
+ * total bytes all checkpoints write stay proportional to the data written (never quadratic) and
+ * a reopen replays at most twice the snapshot's bytes. "off" never does.
  */
 export type CheckpointPolicy = { kind: "ops"; threshold: number } | { kind: "adaptive" } | { kind: "off" };
 
@@ -60,7 +63,8 @@ export class Checkpointer {
     if (active && active.bytes >= segmentBytesMax) this.sealSegment();
     if (this.policy.kind !== "adaptive") return;
     const sizes = this.engine.storage.sizes();
-    if (sizes.logBytesSinceSnapshot >= Math.max(adaptiveLogBytesMin, sizes.snapshotBytes)) {
+    const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * sizes.snapshotBytes);
+    if (sizes.logBytesSinceSnapshot >= threshold) {
       this.request();
     }
   }
