@@ -146,8 +146,11 @@ export async function crashTrial(
     recovered = await observe(store);
     const problem = mismatch(recovered, candidateModels(run.issued));
     if (problem) return `recovered state fits no candidate\n${problem}\n${context()}`;
+  } catch (error) {
+    // Reading the recovered store (an archive segment, say) failed: that is a finding too.
+    return `reading the recovered store failed: ${String(error)}\n${context()}`;
   } finally {
-    await store.close();
+    await store.close().catch(() => undefined);
   }
   // The recovered directory must stay good: close (a checkpoint, if the variant does one on
   // close), open again, same state, and writable.
