@@ -5,7 +5,7 @@
 //   node run.mjs                 full run (about 7-10 minutes), writes ../BENCHMARKS.md
 //   node run.mjs --quick         about a minute, small N, writes results/BENCHMARKS-quick.md
 //   node run.mjs --stores opslog,lmdb --workloads W1,W2
-//   node run.mjs --profile W3 [--store opslog] [--quick]   CPU profile of one child, top self time
+//   node run.mjs --profile W3 [--store opslog] [--quick]   CPU profile of the measured part, top self time
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -368,25 +368,27 @@ async function profile() {
   const main = path.join(dir, "main");
   const profDir = path.join(resultsDir, "profiles", `${store.id}-${w}-${Date.now()}`);
   fs.mkdirSync(profDir, { recursive: true });
-  const prof = ["--cpu-prof", `--cpu-prof-dir=${profDir}`];
+  // The worker runs V8's profiler (node:inspector) around the measured part only.
+  const profileFile = path.join(profDir, `${store.id}-${w}.cpuprofile`);
   const base = { store: store.id, total: P.W3.total };
+  const withProf = (task) => ({ ...task, profileFile });
   let r;
   if (w === "W1" || w === "W2") {
     fs.rmSync(dir, { recursive: true, force: true });
-    r = await runChild({ ...base, workload: w, dir: path.join(dir, "w"), ...P[w] }, { nodeArgs: prof });
+    r = await runChild(withProf({ ...base, workload: w, dir: path.join(dir, "w"), ...P[w] }));
   } else if (w === "W3") {
-    r = await runChild({ ...base, workload: "W3", dir: main, ...P.W3 }, { nodeArgs: prof });
+    r = await runChild(withProf({ ...base, workload: "W3", dir: main, ...P.W3 }));
   } else {
     const w3 = await runChild({ ...base, workload: "W3", dir: main, ...P.W3 });
     if (w3.error) fail(`W3 failed: ${w3.error}`);
-    if (w === "W4") r = await runChild({ ...base, workload: "W4", dir: main }, { nodeArgs: prof });
-    else if (w === "W5") r = await runChild({ ...base, workload: "W5", dir: main, ...P.W5 }, { nodeArgs: prof });
-    else if (w === "W6") r = await runChild({ ...base, workload: "W6", dir: main, ...P.W6 }, { nodeArgs: prof });
-    else if (w === "W8") r = await runChild({ ...base, workload: "W8", dir: main, ...P.W8 }, { nodeArgs: prof });
+    if (w === "W4") r = await runChild(withProf({ ...base, workload: "W4", dir: main }));
+    else if (w === "W5") r = await runChild(withProf({ ...base, workload: "W5", dir: main, ...P.W5 }));
+    else if (w === "W6") r = await runChild(withProf({ ...base, workload: "W6", dir: main, ...P.W6 }));
+    else if (w === "W8") r = await runChild(withProf({ ...base, workload: "W8", dir: main, ...P.W8 }));
     else if (w === "W8reopen") {
       const w8 = await runChild({ ...base, workload: "W8", dir: main, ...P.W8 });
       if (w8.error) fail(`W8 failed: ${w8.error}`);
-      r = await runChild({ ...base, workload: "W4", dir: main }, { nodeArgs: prof });
+      r = await runChild(withProf({ ...base, workload: "W4", dir: main }));
     } else fail(`cannot profile ${w}: use W1, W2, W3, W4, W5, W6, W8 or W8reopen`);
   }
   fs.rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
+import inspector from "node:inspector";
 import { idOf, makeRecord, filterPredicate, median, prng } from "./lib/records.mjs";
 import { storeById } from "./lib/stores.mjs";
 
@@ -12,6 +13,26 @@ const now = () => performance.now();
 
 function report(result) {
   process.stdout.write("@@RESULT " + JSON.stringify(result) + "\n");
+}
+
+// With task.profileFile, the V8 CPU profiler runs around the measured part only (run.mjs --profile).
+let session;
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+async function profStart() {
+  if (!task.profileFile || session) return;
+  session = new inspector.Session();
+  session.connect();
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 200 });
+  await post("Profiler.start");
+}
+async function profStop() {
+  if (!session) return;
+  const { profile } = await post("Profiler.stop");
+  fs.writeFileSync(task.profileFile, JSON.stringify(profile));
+  session.disconnect();
+  session = undefined;
 }
 
 /** A failed openat on a path that cannot exist: visible in an strace log, harmless otherwise. */
@@ -37,6 +58,7 @@ async function w1() {
   const records = Array.from({ length: task.maxOps }, (_, k) => makeRecord(next + k));
   const rates = [];
   let ops = 0;
+  await profStart();
   for (let round = 0; round < task.rounds; round++) {
     const t0 = now();
     let n = 0;
@@ -48,6 +70,7 @@ async function w1() {
     rates.push(n / ((now() - t0) / 1000));
     ops += n;
   }
+  await profStop();
   await s.flush?.();
   await s.close();
   return { value: median(rates), rounds: rates, ops, info: s.info?.() };
@@ -60,6 +83,7 @@ async function w2() {
   for (let k = 0; k < 50; k++, next++) await s.set(idOf(next), makeRecord(next));
   const rates = [];
   let capped = false;
+  await profStart();
   for (let round = 0; round < task.rounds; round++) {
     const base = next;
     const records = Array.from({ length: task.total }, (_, k) => makeRecord(base + k));
@@ -80,6 +104,7 @@ async function w2() {
     rates.push(done / secs);
     next = base + task.total;
   }
+  await profStop();
   await s.flush?.();
   await s.close();
   return { value: median(rates), rounds: rates, capped };
@@ -89,6 +114,7 @@ async function w2() {
 async function w3() {
   fs.rmSync(task.dir, { recursive: true, force: true });
   const s = await openStore(task.dir);
+  await profStart();
   const t0 = now();
   const deadline = t0 + task.capMs;
   let loaded = 0;
@@ -106,8 +132,10 @@ async function w3() {
     await s.close();
     closeMs = now() - tc;
     value = loaded / ((now() - t0) / 1000);
+    await profStop();
   } else {
     value = loaded / ((now() - t0) / 1000);
+    await profStop();
     // Untimed: the rest of the data set, so that W4-W8 measure the same 200,000 records.
     const rest = [];
     for (let i = loaded; i < task.total; i++) rest.push([idOf(i), makeRecord(i)]);
@@ -121,9 +149,11 @@ async function w3() {
 /** W4 (and W8's reopen): cold open of the stored data in this fresh process; time and RSS. */
 async function w4() {
   const rssBefore = process.memoryUsage().rss;
+  await profStart();
   const t0 = now();
   const s = await openStore(task.dir);
   const openMs = now() - t0;
+  await profStop();
   // Make sure the store really serves data (lazy stores do their work here).
   const probe = await s.get(idOf(task.total - 1));
   if (!probe) throw new Error(`record ${idOf(task.total - 1)} missing after open`);
@@ -148,6 +178,7 @@ async function w5() {
     const v = asyncGet ? await s.get(ids[k % mask]) : s.get(ids[k % mask]);
     sum += v.age;
   }
+  await profStart();
   const t0 = now();
   const deadline = t0 + task.capMs;
   let n = 0;
@@ -163,6 +194,7 @@ async function w5() {
     }
   }
   const secs = (now() - t0) / 1000;
+  await profStop();
   await s.close();
   return { value: n / secs, reads: n, capped: n < task.reads, checksum: sum };
 }
@@ -172,12 +204,14 @@ async function w6() {
   const s = await openStore(task.dir);
   const times = [];
   let count = 0;
+  await profStart();
   for (let round = 0; round < task.rounds; round++) {
     const t0 = now();
     const found = await s.filter(filterPredicate);
     times.push(now() - t0);
     count = found.length;
   }
+  await profStop();
   await s.close();
   return { value: median(times), rounds: times, matched: count };
 }
@@ -188,6 +222,7 @@ async function w8() {
   const rnd = prng(8);
   const picks = Array.from({ length: task.updates }, () => Math.floor(rnd() * task.total));
   const values = picks.map((i, n) => makeRecord(i, 1000 + n));
+  await profStart();
   const t0 = now();
   const deadline = t0 + task.capMs;
   let n = 0;
@@ -202,6 +237,7 @@ async function w8() {
   const tc = now();
   await s.close();
   const closeMs = now() - tc;
+  await profStop();
   // The record updated last carries version 1000 + n - 1 (ids may repeat: the last write wins).
   return { value: n / secs, updates: n, capped: n < task.updates, closeMs, lastUpdatedId: last, lastVersion: 1000 + n - 1 };
 }

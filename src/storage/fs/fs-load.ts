@@ -73,18 +73,11 @@ function initialise(fs: FileSystem, dir: string, options: LoadOptions): LoadedDi
   syncDirectory(fs, dir);
   syncDirectory(fs, path.dirname(path.resolve(dir)));
   writeManifest(fs, dir, manifest);
-  return {
-    manifest,
-    store: emptyStore(options.schemaVersion),
-    activeBytes: 0,
-    logBytesSinceSnapshot: 0,
-    snapshotBytes: 0,
-    obsolete: [],
-  };
+  return emptyView(options, manifest);
 }
 
-function emptyView(options: LoadOptions): LoadedDirectory {
-  const manifest = newManifest(options.schemaVersion);
+/** An empty store: a new directory, or a readOnly view of a directory with no manifest. */
+function emptyView(options: LoadOptions, manifest = newManifest(options.schemaVersion)): LoadedDirectory {
   return {
     manifest,
     store: emptyStore(options.schemaVersion),
