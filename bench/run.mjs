@@ -453,7 +453,8 @@ async function main() {
   const out = opts.out ?? (partial ? path.join(resultsDir, `BENCHMARKS-${opts.quick ? "quick" : "partial"}.md`) : path.join(repoRoot, "BENCHMARKS.md"));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, md);
-  fs.writeFileSync(path.join(resultsDir, `results-${opts.quick ? "quick" : "full"}.json`), JSON.stringify({ meta, limits, rows, targets: targetList }, null, 2));
+  const kind = opts.quick ? "quick" : partial ? "partial" : "full";
+  fs.writeFileSync(path.join(resultsDir, `results-${kind}.json`), JSON.stringify({ meta, limits, rows, targets: targetList }, null, 2));
   console.log(`\n${mainTable(rows)}\n`);
   console.log("Targets:\n" + targetList.map((t) => `  ${t.met === undefined ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.name}: ${t.measured}`).join("\n"));
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
