@@ -59,8 +59,7 @@ export class Checkpointer {
 
   afterCommit(): void {
     if (this.running || this.readOnly) return;
-    const active = this.engine.storage.segments().at(-1);
-    if (active && active.bytes >= segmentBytesMax) this.sealSegment();
+    if (this.engine.storage.activeSegmentBytes() >= segmentBytesMax) this.sealSegment();
     if (this.policy.kind !== "adaptive") return;
     const sizes = this.engine.storage.sizes();
     const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * sizes.snapshotBytes);

@@ -63,6 +63,8 @@ export interface Storage {
   roll(nextSeq: number): void;
   /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */
   writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  /** Bytes in the active log segment (cheap: called after every commit). */
+  activeSegmentBytes(): number;
   /** Retained log segments, oldest first; the last is the active one. */
   segments(): SegmentInfo[];
   /** The operations of a sealed segment (complete batches only). */

@@ -196,6 +196,10 @@ export class FsStorage implements Storage {
     return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes, historyBytes };
   }
 
+  activeSegmentBytes(): number {
+    return this.writer?.bytes ?? this.activeBytesAtLoad;
+  }
+
   segments(): SegmentInfo[] {
     return this.segmentFiles.info(this.requireManifest(), this.active, this.writer?.bytes ?? this.activeBytesAtLoad);
   }
