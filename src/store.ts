@@ -248,7 +248,7 @@ export class Store<T = Record<string, unknown>> {
       seq: engine.lastSeq,
       formatVersion,
       historyOps: engine.lastSeq - engine.history.oldestSeq + 1,
-      historyBytes: engine.storage.sizes().historyBytes,
+      historyBytes: engine.storage.segments().reduce((sum, segment) => sum + segment.bytes, 0),
     };
     if (engine.repair) stats.repair = engine.repair;
     return stats;

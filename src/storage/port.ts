@@ -42,8 +42,6 @@ export interface StorageSizes {
   /** Bytes of the log written since the last snapshot. */
   logBytesSinceSnapshot: number;
   snapshotBytes: number;
-  /** Bytes of every retained log segment (the history on disk). */
-  historyBytes: number;
 }
 
 /**

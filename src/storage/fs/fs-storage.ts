@@ -192,8 +192,7 @@ export class FsStorage implements Storage {
   }
 
   sizes(): StorageSizes {
-    const historyBytes = this.segments().reduce((sum, segment) => sum + segment.bytes, 0);
-    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes, historyBytes };
+    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes };
   }
 
   activeSegmentBytes(): number {
