@@ -11,6 +11,9 @@ import type { Manifest, SegmentEntry } from "./manifest-file.js";
 
 const gzip = promisify(zlib.gzip);
 
+/** gzip level of sealed segments: 1 packs this JSON nearly as well as 6, several times faster. */
+const compressionLevel = 1;
+
 /** Sealed segments parsed recently, kept to serve history reads without re-reading files. */
 const cachedSegmentsMax = 4;
 
@@ -70,7 +73,7 @@ export class SegmentFiles {
   /** Writes a gzip copy of a sealed segment; the caller commits the manifest naming it. */
   async compress(entry: SegmentEntry): Promise<{ file: string; bytes: number }> {
     const bytes = readWholeFile(this.fs, path.join(this.dir, entry.file));
-    const packed = this.compressInline ? zlib.gzipSync(bytes, { level: 6 }) : await gzip(bytes, { level: 6 });
+    const packed = this.compressInline ? zlib.gzipSync(bytes, { level: compressionLevel }) : await gzip(bytes, { level: compressionLevel });
     const file = `${entry.file}${compressedSuffix}`;
     writeFileAtomic(this.fs, path.join(this.dir, file), [packed]);
     return { file, bytes: packed.length };
