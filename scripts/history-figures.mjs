@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { Store } from "../dist/index.js";
 import { encodeLine } from "../dist/storage/fs/log-format.js";
+import { toLogRecord } from "../dist/storage/fs/log-record.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "opslog-history-"));
 const record = (i) => ({ name: `user-${i}`, email: `user${i}@example.com`, status: "idle", score: i % 1000, note: "x".repeat(100) });
@@ -49,16 +50,27 @@ async function deltas() {
     await store.set("doc", doc);
   }
   const recordBytes = JSON.stringify(doc).length;
-  const withDeltas = du(path.join(dir, "ops"));
-  // The same operations with every prev written in full: the format without deltas.
+  // Log bytes of the same operations as the writer encodes them (with deltas) and with every
+  // prev written in full (the format without deltas); before any compression.
+  let withDeltas = 0;
   let withoutDeltas = 0;
   for (const op of store.getOps()) {
+    withDeltas += Buffer.byteLength(encodeLine(toLogRecord(op, op.seq, undefined)));
     withoutDeltas += Buffer.byteLength(encodeLine({ seq: op.seq, ts: op.ts, g: op.seq, op: op.op, id: op.id, data: op.data, prev: op.prev }));
   }
+  const onDisk = du(path.join(dir, "ops"));
   await store.compact();
   const compressed = du(path.join(dir, "ops"));
   await store.close();
-  return { recordBytes, updates: 10_000, withDeltas, withoutDeltas, ratio: +(withoutDeltas / withDeltas).toFixed(2), afterCompactGzip: compressed };
+  return {
+    recordBytes,
+    updates: 10_000,
+    withDeltas,
+    withoutDeltas,
+    ratio: +(withoutDeltas / withDeltas).toFixed(2),
+    onDiskBeforeCompact: onDisk, // sealed 8 MiB segments are already gzipped
+    onDiskAfterCompact: compressed,
+  };
 }
 
 const out = { timeTravel: await timeTravel(), deltas: await deltas() };
