@@ -251,6 +251,11 @@ export class Store<T = Record<string, unknown>> {
       historyBytes: engine.storage.segments().reduce((sum, segment) => sum + segment.bytes, 0),
     };
     if (engine.repair) stats.repair = engine.repair;
+    const failure = engine.checkpointer.lastError;
+    if (failure !== undefined) {
+      const error = asIoError("a background checkpoint", failure) as { code?: string; message?: string };
+      stats.checkpointError = { code: error.code ?? "OPSLOG_IO", message: error.message ?? String(failure) };
+    }
     return stats;
   }
 

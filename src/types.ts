@@ -83,6 +83,11 @@ export interface StoreStats {
   historyOps: number;
   /** Bytes the retained log segments take on disk. */
   historyBytes: number;
+  /**
+   * Set when the last background checkpoint failed (the data is safe in the log; the next
+   * checkpoint retries). Cleared by a successful checkpoint.
+   */
+  checkpointError?: { code: string; message: string };
   /** What open({ repair: true }) did; undefined when it was not asked or found nothing. */
   repair?: RepairReport;
 }

@@ -33,7 +33,7 @@ export class Checkpointer {
   private running: Promise<void> | undefined;
   private again = false;
   private force = false;
-  /** The last automatic checkpoint's failure; reported by the next explicit compact(). */
+  /** Why the last background checkpoint or seal failed (shown in stats()); cleared by a success. */
   lastError: unknown;
 
   constructor(
@@ -95,8 +95,8 @@ export class Checkpointer {
   /** A checkpoint of everything written before this call (compact()). */
   async checkpoint(): Promise<void> {
     await this.idle();
-    this.lastError = undefined;
     await this.runOnce(true);
+    this.lastError = undefined;
   }
 
   async idle(): Promise<void> {
@@ -109,6 +109,7 @@ export class Checkpointer {
       try {
         await this.runOnce(this.force);
         this.force = false;
+        this.lastError = undefined;
       } catch (error) {
         this.lastError = error;
         return;

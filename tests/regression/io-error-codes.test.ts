@@ -39,3 +39,24 @@ describe("regression: I/O failures reject with OPSLOG_IO", () => {
     expect((error as OpslogError).code).toBe("OPSLOG_IO");
   });
 });
+
+describe("regression: a failed background checkpoint is visible", () => {
+  it("stats().checkpointError names it until a checkpoint succeeds", async () => {
+    const fs = new SimFileSystem({ seed: 5 });
+    const store = new Store<unknown>();
+    await store.open("/data/bg-checkpoint", { fileSystem: fs, checkpointThreshold: 3, checkpointOnClose: false });
+    fs.failAt({ at: 1, code: "ENOSPC", calls: ["rename"], forever: true });
+    for (let i = 0; i < 3; i++) await store.set(`k${i}`, i);
+    await store.flush();
+    for (let i = 0; i < 20 && store.stats().checkpointError === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(store.stats().checkpointError).toMatchObject({ code: "OPSLOG_IO" });
+    expect(store.stats().checkpointError?.message).toMatch(/ENOSPC/);
+    fs.clearFaults();
+    await store.compact();
+    expect(store.stats().checkpointError).toBeUndefined();
+    expect(store.count()).toBe(3);
+    await store.close();
+  });
+});
