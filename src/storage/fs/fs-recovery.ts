@@ -101,7 +101,7 @@ function replaySegments(
     const next = segments[i + 1];
     if (next && next.firstSeq <= result.snapshotSeq + 1) continue;
     const active = i === segments.length - 1;
-    const read = readSegment(fs, dir, segment.file, segment.firstSeq, active);
+    const read = readSegment(fs, dir, segment.file, segment.firstSeq, active, active ? undefined : segment.lastSeq);
     const first = read.records[0];
     if (expected !== 0 && first && first.seq !== expected) {
       throw new CorruptionError(segment.file, 0, `starts at seq ${first.seq}; ${expected} expected`);

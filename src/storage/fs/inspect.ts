@@ -109,6 +109,7 @@ interface FileToCheck {
   file: string;
   kind: "snapshot" | "segment" | "archive";
   firstSeq?: number;
+  lastSeq?: number;
   active?: boolean;
 }
 
@@ -116,7 +117,13 @@ function filesOf(m: Manifest): FileToCheck[] {
   const files: FileToCheck[] = [];
   if (m.snapshot) files.push({ file: m.snapshot.file, kind: "snapshot" });
   m.segments.forEach((s, i) =>
-    files.push({ file: s.file, kind: "segment", firstSeq: s.firstSeq, active: i === m.segments.length - 1 }),
+    files.push({
+      file: s.file,
+      kind: "segment",
+      firstSeq: s.firstSeq,
+      active: i === m.segments.length - 1,
+      ...(i < m.segments.length - 1 && s.lastSeq !== undefined ? { lastSeq: s.lastSeq } : {}),
+    }),
   );
   for (const a of m.archive) files.push({ file: a.file, kind: "archive" });
   return files;
@@ -125,7 +132,7 @@ function filesOf(m: Manifest): FileToCheck[] {
 function checkFile(fs: FileSystem, dir: string, file: FileToCheck, report: VerifyReport): void {
   try {
     if (file.kind === "segment") {
-      const read = readSegment(fs, dir, file.file, file.firstSeq ?? 1, file.active === true);
+      const read = readSegment(fs, dir, file.file, file.firstSeq ?? 1, file.active === true, file.lastSeq);
       if (read.damage?.torn) {
         report.tornTail = { file: file.file, offset: read.damage.offset, bytes: read.fileBytes - read.validBytes };
       } else if (read.damage) {

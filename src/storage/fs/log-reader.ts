@@ -54,6 +54,8 @@ export function readSegment(
   file: string,
   firstSeq: number,
   active: boolean,
+  /** A sealed segment's last seq from the manifest: a segment ending earlier lost records. */
+  lastSeq?: number,
 ): SegmentRead {
   const scan: Scan = { records: [], offsets: [], ends: [], laterGroups: [] };
   const visit: LineVisitor = (bytes, start, end, offset, terminated) => {
@@ -66,7 +68,10 @@ export function readSegment(
   const records = scan.records.slice(0, cut);
   const validBytes = cut === 0 ? 0 : (scan.ends[cut - 1] as number);
   if (validBytes === fileBytes || (scan.zeroTail === validBytes && cut === scan.records.length)) {
-    return { records, validBytes, fileBytes };
+    const end = records.at(-1)?.seq ?? firstSeq - 1;
+    if (lastSeq === undefined || end === lastSeq) return { records, validBytes, fileBytes };
+    const reason = `ends at seq ${end}; the manifest says it holds operations up to ${lastSeq}`;
+    return { records, validBytes, fileBytes, damage: { offset: validBytes, reason, torn: false } };
   }
   const firstBadOffset = scan.firstBad?.offset ?? fileBytes;
   const reason =

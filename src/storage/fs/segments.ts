@@ -1,6 +1,7 @@
 import path from "node:path";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { CorruptionError } from "../../errors.js";
 import type { Operation } from "../../types.js";
 import type { SegmentInfo } from "../port.js";
 import type { FileSystem } from "./file-system.js";
@@ -49,7 +50,8 @@ export class SegmentFiles {
   readOps(segment: SegmentInfo): Operation[] {
     const hit = this.cache.find((entry) => entry.file === segment.file);
     if (hit) return hit.ops;
-    const read = readSegment(this.fs, this.dir, segment.file, segment.firstSeq, false);
+    const read = readSegment(this.fs, this.dir, segment.file, segment.firstSeq, false, segment.lastSeq);
+    if (read.damage) throw new CorruptionError(segment.file, read.damage.offset, read.damage.reason);
     const ops = read.records.map((record) => toOperation(record));
     this.cache.push({ file: segment.file, ops });
     if (this.cache.length > cachedSegmentsMax) this.cache.shift();
