@@ -28,8 +28,6 @@ export type RetentionPolicy = "all" | { ops?: number; ms?: number };
  * of the map is a consistent picture while writers go on), then commit the manifest.
  */
 export class Checkpointer {
-  private snapshotSeq = 0;
-  private opsSince = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private force = false;
@@ -43,18 +41,10 @@ export class Checkpointer {
     private readonly readOnly: boolean,
   ) {}
 
-  get opsSinceCheckpoint(): number {
-    return this.opsSince;
-  }
-
-  startedAt(snapshotSeq: number, opsSince: number): void {
-    this.snapshotSeq = snapshotSeq;
-    this.opsSince = opsSince;
-  }
-
-  afterEnqueue(count: number): void {
-    this.opsSince += count;
-    if (this.policy.kind === "ops" && this.opsSince >= this.policy.threshold) this.request();
+  /** Operations since the last snapshot are the history still held in memory. */
+  afterEnqueue(): void {
+    const since = this.engine.history.recentCount;
+    if (this.policy.kind === "ops" && since >= this.policy.threshold) this.request();
   }
 
   afterCommit(): void {
@@ -120,15 +110,13 @@ export class Checkpointer {
   private async runOnce(force: boolean): Promise<void> {
     const engine = this.engine;
     const seq = engine.lastSeq;
-    if (seq === this.snapshotSeq && !force) return;
+    if (engine.history.recentCount === 0 && !force) return; // Nothing since the last snapshot.
     const ts = engine.lastTs;
     const stacks = engine.history.stacksState();
     const copy = new Map(engine.state);
     await engine.queue.roll(seq + 1);
     await engine.storage.writeSnapshot({ seq, ts, schemaVersion: engine.schemaVersion, stacks }, copy);
     engine.history.forgetThrough(seq, stacks);
-    this.snapshotSeq = seq;
-    this.opsSince = engine.lastSeq - seq;
     this.applyRetention(seq);
     await engine.storage.compressSealed();
   }

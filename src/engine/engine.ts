@@ -69,7 +69,6 @@ export class Engine {
       () => this.checkpointer.afterCommit(),
     );
     this.checkpointer = new Checkpointer(this, options.policy, options.retain, options.readOnly);
-    this.checkpointer.startedAt(loaded.snapshotSeq, recovered.ops.length);
     const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
     if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
   }
@@ -122,7 +121,7 @@ export class Engine {
     }
     this.history.add(ops);
     const done = this.queue.enqueue(ops, ops.length > 1 ? ops.length : undefined, task);
-    this.checkpointer.afterEnqueue(ops.length);
+    this.checkpointer.afterEnqueue();
     return done;
   }
 
