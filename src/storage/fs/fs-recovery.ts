@@ -1,4 +1,3 @@
-import path from "node:path";
 import { CorruptionError, OpslogError } from "../../errors.js";
 import type { StacksState } from "../../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../../types.js";
@@ -7,7 +6,7 @@ import { formatVersion, snapshotFormatName } from "./log-format.js";
 import { readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
 import type { Manifest } from "./manifest-file.js";
-import { quarantineTail, quarantineWhole } from "./quarantine.js";
+import { quarantineFile, quarantineTail } from "./quarantine.js";
 import { readRecordFile } from "./record-file.js";
 
 export interface RecoverOptions {
@@ -75,14 +74,7 @@ function loadSnapshot(
   const fromLog = (result.manifest.segments[0]?.firstSeq ?? 0) === 1;
   if (fromLog) result.records.clear();
   result.snapshotSeq = fromLog ? 0 : entry.seq;
-  const bytes = fs.stat(path.join(dir, entry.file))?.size ?? 0;
-  const moved = quarantineWhole(fs, dir, entry.file);
-  report.quarantined.push({
-    file: entry.file,
-    offset: read.damage.offset,
-    bytes: bytes - read.damage.offset,
-    quarantineFile: moved,
-  });
+  report.quarantined.push(quarantineFile(fs, dir, entry.file, read.damage.offset));
   result.manifest.snapshot = null;
   result.manifestChanged = true;
 }
@@ -137,11 +129,7 @@ function repairSegment(
   const segment = segments[index]!;
   const tail = quarantineTail(fs, dir, segment.file, offset);
   report.quarantined.push({ file: segment.file, offset, bytes: tail.bytes, quarantineFile: tail.quarantineFile });
-  for (const later of segments.slice(index + 1)) {
-    const bytes = fs.stat(path.join(dir, later.file))?.size ?? 0;
-    const moved = quarantineWhole(fs, dir, later.file);
-    report.quarantined.push({ file: later.file, offset: 0, bytes, quarantineFile: moved });
-  }
+  for (const later of segments.slice(index + 1)) report.quarantined.push(quarantineFile(fs, dir, later.file, 0));
   result.manifest.segments = segments.slice(0, index + 1);
   result.manifestChanged = true;
 }

@@ -34,6 +34,17 @@ export function quarantineTail(
   return { quarantineFile: target, bytes: written };
 }
 
+/** Moves a whole file to quarantine/ and returns the report entry (bytes from `offset` on). */
+export function quarantineFile(
+  fs: FileSystem,
+  dir: string,
+  file: string,
+  offset: number,
+): { file: string; offset: number; bytes: number; quarantineFile: string } {
+  const size = fs.stat(path.join(dir, file))?.size ?? 0;
+  return { file, offset, bytes: size - offset, quarantineFile: quarantineWhole(fs, dir, file) };
+}
+
 export function quarantineWhole(fs: FileSystem, dir: string, file: string): string {
   const target = freeName(fs, dir, `${path.basename(file)}.bad`);
   fs.mkdir(path.join(dir, quarantineDir));
