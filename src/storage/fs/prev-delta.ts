@@ -21,7 +21,13 @@ function isPlainObject(value: unknown): value is Plain {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The delta from `data` back to `prev`, when it is less than half the size of `prev`. */
+/**
+ * A delta this small is written without measuring `prev`: serialising the previous value only to
+ * compare sizes would double the encoding work of every update on the write path.
+ */
+export const deltaBytesSmall = 128;
+
+/** The delta from `data` back to `prev`, when it is small or less than half the size of `prev`. */
 export function prevDelta(prev: unknown, data: unknown): PrevDelta | undefined {
   if (!isPlainObject(prev) || !isPlainObject(data)) return undefined;
   const keys = Object.keys(prev);
@@ -42,7 +48,9 @@ export function prevDelta(prev: unknown, data: unknown): PrevDelta | undefined {
   if (unset.length > 0) delta.unset = unset;
   const rebuilt = Object.keys(applyDelta(data, delta) as Plain);
   if (rebuilt.some((key, i) => key !== keys[i])) delta.order = keys;
-  if (JSON.stringify(delta).length * 2 > JSON.stringify(prev).length) return undefined;
+  const size = JSON.stringify(delta).length;
+  if (size <= deltaBytesSmall && delta.order === undefined) return delta;
+  if (size * 2 > JSON.stringify(prev).length) return undefined;
   return delta;
 }
 
