@@ -40,10 +40,6 @@ export class UndoStacks {
     return { undo: this.undo.map(([a, b]) => [a, b]), redo: this.redo.map((u) => [u.first, u.last]) };
   }
 
-  get undoDepthRanges(): number {
-    return this.undo.length;
-  }
-
   /** Updates the stacks for a unit just appended to the log. */
   track(unit: Unit, kind: UnitKind, unitEndingAt: UnitEndingAt): void {
     if (kind === "archive") {
