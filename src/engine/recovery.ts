@@ -32,14 +32,14 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
   // Snapshot records are frozen lazily, when first handed out (Store), to keep open fast.
   const state: State = loaded.records;
   if (migrate) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
-  const ops: Operation[] = [];
-  for (const raw of loaded.ops) {
-    const op: Operation = { ...raw, prev: raw.prev === null ? null : upgrade(raw.prev) };
-    if (raw.op === "set") op.data = upgrade(raw.data);
+  // The operations are fresh objects from the reader: upgraded and frozen in place.
+  const ops: Operation[] = loaded.ops;
+  for (const op of ops) {
+    if (op.prev !== null) op.prev = upgrade(op.prev);
+    if (op.op === "set") op.data = upgrade(op.data);
     if (op.meta) freezeParsed(op.meta);
     Object.freeze(op);
     applyOperation(state, op);
-    ops.push(op);
   }
   const last = ops[ops.length - 1];
   return {
