@@ -1,3 +1,4 @@
+import { recordList } from "../storage/port.js";
 import type { Engine } from "./engine.js";
 
 /** Log bytes since the last snapshot below which the adaptive policy never checkpoints. */
@@ -25,12 +26,14 @@ export type RetentionPolicy = "all" | { ops?: number; ms?: number };
 /**
  * Runs checkpoints in the background: seal the active log segment once everything before it is
  * durable, stream a snapshot of the state at that seq (the records are frozen, so a shallow copy
- * of the map is a consistent picture while writers go on), then commit the manifest.
+ * of the map's entries is a consistent picture while writers go on), then commit the manifest.
  */
 export class Checkpointer {
   private running: Promise<void> | undefined;
   private again = false;
   private force = false;
+  /** Aborts the snapshot a background checkpoint is streaming out (a newer one replaces it). */
+  private abort: AbortController | undefined;
   /** Why the last background checkpoint or seal failed (shown in stats()); cleared by a success. */
   lastError: unknown;
 
@@ -82,8 +85,12 @@ export class Checkpointer {
       .finally(() => (this.running = undefined));
   }
 
-  /** A checkpoint of everything written before this call (compact()). */
+  /**
+   * A checkpoint of everything written before this call (compact(), close()). A background
+   * snapshot still streaming out is abandoned rather than finished: this one supersedes it.
+   */
   async checkpoint(): Promise<void> {
+    this.abort?.abort(new Error("superseded by a newer checkpoint"));
     await this.idle();
     await this.runOnce(true);
     this.lastError = undefined;
@@ -96,26 +103,29 @@ export class Checkpointer {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const abort = (this.abort = new AbortController());
       try {
-        await this.runOnce(this.force);
+        await this.runOnce(this.force, abort.signal);
         this.force = false;
         this.lastError = undefined;
       } catch (error) {
-        this.lastError = error;
+        if (!abort.signal.aborted) this.lastError = error;
         return;
+      } finally {
+        this.abort = undefined;
       }
     } while (this.again);
   }
 
-  private async runOnce(force: boolean): Promise<void> {
+  private async runOnce(force: boolean, signal?: AbortSignal): Promise<void> {
     const engine = this.engine;
     const seq = engine.lastSeq;
     if (engine.history.recentCount === 0 && !force) return; // Nothing since the last snapshot.
     const ts = engine.lastTs;
     const stacks = engine.history.stacksState();
-    const copy = new Map(engine.state);
+    const records = recordList(engine.state);
     await engine.queue.roll(seq + 1);
-    await engine.storage.writeSnapshot({ seq, ts, schemaVersion: engine.schemaVersion, stacks }, copy);
+    await engine.storage.writeSnapshot({ seq, ts, schemaVersion: engine.schemaVersion, stacks }, records, signal);
     engine.history.forgetThrough(seq, stacks);
     this.applyRetention(seq);
     await engine.storage.compressSealed();

@@ -1,25 +1,31 @@
 import { freezeParsed } from "./value.js";
 
+const unparsed: unique symbol = Symbol("unparsed");
+
 /**
  * A record still in the JSON text it was stored as. Opening a store keeps snapshot records as
  * text (a fraction of the memory of parsed objects, and no parsing at open); each is parsed and
- * frozen the first time it is read, and written back to a snapshot as the same text.
+ * frozen the first time it is read and kept beside its text, which later snapshots write back
+ * as it is.
  */
 export class RawRecord {
+  private value: unknown = unparsed;
   constructor(readonly json: string) {}
+
+  /** The record, parsed and deep-frozen on first use. */
+  read(): unknown {
+    if (this.value === unparsed) this.value = freezeParsed(JSON.parse(this.json) as unknown);
+    return this.value;
+  }
 }
 
-/** The record `value` of `id`, parsed and frozen on first use (and kept so in `state`). */
+/** The record `value` of `id` as a frozen value (text is parsed on first use). */
 export function recordAt(state: Map<string, unknown>, id: string, value: unknown = state.get(id)): unknown {
-  if (value instanceof RawRecord) {
-    const parsed = freezeParsed(JSON.parse(value.json) as unknown);
-    state.set(id, parsed);
-    return parsed;
-  }
+  if (value instanceof RawRecord) return value.read();
   return freezeParsed(value);
 }
 
-/** A value that may still be text, as a parsed (not necessarily frozen) value. */
+/** A value that may still be text, as a freshly parsed (not frozen, not shared) value. */
 export function parsedValue(value: unknown): unknown {
   return value instanceof RawRecord ? (JSON.parse(value.json) as unknown) : value;
 }

@@ -27,6 +27,23 @@ export interface SnapshotMeta {
   stacks: StacksState;
 }
 
+/** A fixed picture of records to write: `ids[i]` holds `values[i]`. */
+export interface RecordList {
+  readonly ids: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** A RecordList of a map's current entries (a consistent picture while the map changes). */
+export function recordList(map: ReadonlyMap<string, unknown>): RecordList {
+  const ids: string[] = [];
+  const values: unknown[] = [];
+  map.forEach((value, id) => {
+    ids.push(id);
+    values.push(value);
+  });
+  return { ids, values };
+}
+
 export interface SegmentInfo {
   file: string;
   firstSeq: number;
@@ -59,8 +76,11 @@ export interface Storage {
   checkWritable(): void;
   /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
   roll(nextSeq: number): void;
-  /** Writes a snapshot of the state after `seq` and makes it the base of recovery. */
-  writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void>;
+  /**
+   * Writes a snapshot of the state after `seq` and makes it the base of recovery. An abort of
+   * `signal` while it streams out rejects with the signal's reason and leaves no file behind.
+   */
+  writeSnapshot(meta: SnapshotMeta, records: RecordList, signal?: AbortSignal): Promise<void>;
   /** Bytes in the active log segment (cheap: called after every commit). */
   activeSegmentBytes(): number;
   /** Retained log segments, oldest first; the last is the active one. */

@@ -11,6 +11,8 @@ import { tempDir } from "../helpers/temp-dir.js";
  * After an intentional format change, bump the version and regenerate with UPDATE_GOLDEN=1.
  */
 const golden = path.resolve("tests/fixtures/format-v1");
+/** The same workload written before manifests recorded a snapshot's size and whole-file CRC. */
+const goldenWithoutFileCrc = path.resolve("tests/fixtures/format-v1-no-file-crc");
 const files = [
   "manifest.json",
   "ops/seg-000001.jsonl.gz",
@@ -63,9 +65,12 @@ describe("format version 1 golden files", () => {
     }
   });
 
-  it("the golden directory opens to the expected state and history", async () => {
+  it.each([
+    ["the golden directory", golden],
+    ["the golden directory without whole-file CRCs", goldenWithoutFileCrc],
+  ])("%s opens to the expected state and history", async (_name, source) => {
     const dir = path.join(tempDir(), "copy");
-    fs.cpSync(golden, dir, { recursive: true });
+    fs.cpSync(source, dir, { recursive: true });
     const store = new Store<Record<string, unknown>>();
     await store.open(dir, { readOnly: true });
     expect(Object.fromEntries(store.entries())).toEqual({ a: { title: "first", tags: ["x", "y"] } });

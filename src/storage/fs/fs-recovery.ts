@@ -5,9 +5,9 @@ import type { FileSystem } from "./file-system.js";
 import { formatVersion, snapshotFormatName } from "./log-format.js";
 import { readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
-import type { Manifest } from "./manifest-file.js";
+import type { Manifest, SnapshotEntry } from "./manifest-file.js";
 import { quarantineFile, quarantineTail } from "./quarantine.js";
-import { readRecordFile } from "./record-file.js";
+import { readRecordFile, readSealedRecordFile, type RecordFileHeader } from "./record-file.js";
 
 export interface RecoverOptions {
   readOnly: boolean;
@@ -60,15 +60,40 @@ function loadSnapshot(
 ): void {
   const entry = result.manifest.snapshot;
   if (!entry) return;
+  const header = readSealedSnapshot(fs, dir, entry, result.records) ?? readCheckedSnapshot(fs, dir, entry, result, options, report);
+  if (!header) return;
+  result.snapshotSeq = entry.seq;
+  const { undo, redo } = header;
+  if (Array.isArray(undo) && Array.isArray(redo)) result.stacks = { undo, redo } as StacksState;
+}
+
+/** The fast path: a snapshot whose size and whole-file CRC match the manifest's. */
+function readSealedSnapshot(
+  fs: FileSystem,
+  dir: string,
+  entry: SnapshotEntry,
+  records: Map<string, unknown>,
+): RecordFileHeader | undefined {
+  if (entry.bytes === undefined || entry.fileCrc === undefined) return undefined;
+  const seal = { bytes: entry.bytes, crc: entry.fileCrc };
+  const header = readSealedRecordFile(fs, dir, entry.file, snapshotFormatName, seal, (id, data) => records.set(id, data));
+  if (!header) records.clear(); // Not as written: the checked read finds and reports the damage.
+  return header;
+}
+
+/** Checks every record line; on damage (when repairing) quarantines the snapshot. */
+function readCheckedSnapshot(
+  fs: FileSystem,
+  dir: string,
+  entry: SnapshotEntry,
+  result: Recovered,
+  options: RecoverOptions,
+  report: RepairReport,
+): RecordFileHeader | undefined {
   const read = readRecordFile(fs, dir, entry.file, snapshotFormatName, (id, data) => {
     result.records.set(id, data);
   }, options.repair, true);
-  if (!read.damage) {
-    result.snapshotSeq = entry.seq;
-    const { undo, redo } = read.header;
-    if (Array.isArray(undo) && Array.isArray(redo)) result.stacks = { undo, redo } as StacksState;
-    return;
-  }
+  if (!read.damage) return read.header;
   // Repair: rebuild from the whole log when it reaches back to seq 1, else keep the valid
   // records of the snapshot (reported) and replay the log over them.
   const fromLog = (result.manifest.segments[0]?.firstSeq ?? 0) === 1;
@@ -77,6 +102,7 @@ function loadSnapshot(
   report.quarantined.push(quarantineFile(fs, dir, entry.file, read.damage.offset));
   result.manifest.snapshot = null;
   result.manifestChanged = true;
+  return undefined;
 }
 
 function replaySegments(

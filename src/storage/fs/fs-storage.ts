@@ -2,7 +2,7 @@ import path from "node:path";
 import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
-import type { LoadedStore, SegmentInfo, SnapshotMeta, Storage, StorageSizes } from "../port.js";
+import { recordList, type LoadedStore, type RecordList, type SegmentInfo, type SnapshotMeta, type Storage, type StorageSizes } from "../port.js";
 import { compressedSuffix } from "./log-reader.js";
 import { SegmentFiles } from "./segments.js";
 import type { FileSystem } from "./file-system.js";
@@ -12,14 +12,14 @@ import { DirectoryLock } from "./lock-file.js";
 import {
   archiveDir,
   archiveFormatName,
-  encodeLine,
+  crcText,
   fileNumberName,
   formatVersion,
   opsDir,
   snapshotFormatName,
   snapshotsDir,
 } from "./log-format.js";
-import { toLogRecord } from "./log-record.js";
+import { encodeLogLine } from "./log-record.js";
 import { LogWriter } from "./log-writer.js";
 import { writeManifest, type Manifest } from "./manifest-file.js";
 import { readRecordFile, writeRecordFile } from "./record-file.js";
@@ -97,7 +97,7 @@ export class FsStorage implements Storage {
     let text = "";
     for (const op of ops) {
       const size = op.batch === undefined ? undefined : batchSizes.get(op.batch);
-      text += encodeLine(toLogRecord(op, group, size));
+      text += encodeLogLine(op, group, size);
     }
     const bytes = Buffer.from(text);
     this.writer.append(bytes);
@@ -142,7 +142,7 @@ export class FsStorage implements Storage {
     }
   }
 
-  async writeSnapshot(meta: SnapshotMeta, entries: ReadonlyMap<string, unknown>): Promise<void> {
+  async writeSnapshot(meta: SnapshotMeta, records: RecordList, signal?: AbortSignal): Promise<void> {
     const { seq, ts, schemaVersion, stacks } = meta;
     const before = this.requireManifest();
     const file = path.join(snapshotsDir, fileNumberName("snap", before.nextFile, ".jsonl"));
@@ -154,14 +154,15 @@ export class FsStorage implements Storage {
       schemaVersion,
       undo: stacks.undo,
       redo: stacks.redo,
-      records: entries.size,
+      records: records.ids.length,
     };
     this.reserveFileNumber();
-    const bytes = await writeRecordFile(this.fs, path.join(this.location, file), header, entries);
+    const written = await writeRecordFile(this.fs, path.join(this.location, file), header, records, signal);
     const manifest = this.requireManifest(); // Rolls may have happened meanwhile.
     const old = manifest.snapshot?.file;
-    this.commit({ ...manifest, schemaVersion, snapshot: { file, seq, ...(ts ? { ts } : {}), records: entries.size } });
-    this.snapshotBytes = bytes;
+    const entry = { file, seq, ...(ts ? { ts } : {}), records: header.records, bytes: written.bytes, fileCrc: crcText(written.crc) };
+    this.commit({ ...manifest, schemaVersion, snapshot: entry });
+    this.snapshotBytes = written.bytes;
     this.logBytesSinceSnapshot = this.writer?.bytes ?? 0;
     if (old) this.obsolete.push(old);
     this.deleteObsolete();
@@ -173,7 +174,7 @@ export class FsStorage implements Storage {
     const file = path.join(archiveDir, `${name}.jsonl`);
     this.fs.mkdir(path.join(this.location, archiveDir));
     const header = { format: archiveFormatName, formatVersion, segment: name, records: merged.size };
-    await writeRecordFile(this.fs, path.join(this.location, file), header, merged);
+    await writeRecordFile(this.fs, path.join(this.location, file), header, recordList(merged));
     const manifest = this.requireManifest(); // Read now: other commits may have happened.
     const archive = manifest.archive.filter((entry) => entry.name !== name);
     archive.push({ name, file, records: merged.size });

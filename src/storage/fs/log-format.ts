@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
 import { RawRecord } from "../../model/raw-record.js";
+import { valueText } from "../../model/value-text.js";
 
 /**
  * Constants and the line codec shared by every writer and reader of opslog files
@@ -27,21 +28,32 @@ export const crcSuffixBytes = 18;
 const crcPrefix = ',"crc":"';
 
 export function crcHex(text: string | Uint8Array): string {
-  return zlib.crc32(text).toString(16).padStart(8, "0");
+  return crcText(zlib.crc32(text));
+}
+
+const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** A CRC-32 as the 8 lowercase hex digits the format writes (by table: once per line written). */
+export function crcText(crc: number): string {
+  return hexPairs[crc >>> 24]! + hexPairs[(crc >>> 16) & 255]! + hexPairs[(crc >>> 8) & 255]! + hexPairs[crc & 255]!;
 }
 
 /** Encodes an object (which must serialise to a JSON object) as one checksummed line. */
 export function encodeLine(record: object): string {
-  const json = JSON.stringify(record);
-  const head = json.slice(0, -1);
+  return sealLine(JSON.stringify(record).slice(0, -1));
+}
+
+/** Ends `head` (a JSON object without its closing brace) with its checksum and a newline. */
+export function sealLine(head: string): string {
   return `${head}${crcPrefix}${crcHex(head)}"}\n`;
 }
 
-/** Encodes a snapshot or archive record line; a RawRecord is written back as its own text. */
+/**
+ * Encodes a snapshot or archive record line, the bytes `encodeLine({ id, data })` gives, from
+ * the value's text when it is known (a RawRecord, or a value encoded before).
+ */
 export function encodeRecordLine(id: string, data: unknown): string {
-  if (!(data instanceof RawRecord)) return encodeLine({ id, data });
-  const head = `{"id":${JSON.stringify(id)},"data":${data.json}`;
-  return `${head}${crcPrefix}${crcHex(head)}"}\n`;
+  return sealLine(`{"id":${JSON.stringify(id)},"data":${valueText(data)}`);
 }
 
 const dataMember = Buffer.from(',"data":', "latin1");

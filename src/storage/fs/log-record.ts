@@ -1,4 +1,6 @@
+import { valueText } from "../../model/value-text.js";
 import type { Operation } from "../../types.js";
+import { sealLine } from "./log-format.js";
 import { applyDelta, prevDelta, type PrevDelta } from "./prev-delta.js";
 
 /**
@@ -31,6 +33,26 @@ export function toLogRecord(op: Operation, group: number, batchSize: number | un
     redo: op.redo,
     archive: op.archive,
   };
+}
+
+/**
+ * The checksummed line of an operation: the bytes `encodeLine(toLogRecord(…))` gives, assembled
+ * from the values' texts so that a value encoded before (the record an update replaces, which
+ * the last snapshot or write already encoded) is not serialised again.
+ */
+export function encodeLogLine(op: Operation, group: number, batchSize: number | undefined): string {
+  let head = `{"seq":${op.seq},"ts":${JSON.stringify(op.ts)},"g":${group},"op":${JSON.stringify(op.op)},"id":${JSON.stringify(op.id)}`;
+  if (op.data !== undefined) head += `,"data":${valueText(op.data)}`;
+  const delta = op.op === "set" && op.prev !== null ? prevDelta(op.prev, op.data) : undefined;
+  if (delta) head += `,"prevDelta":${JSON.stringify(delta)}`;
+  else head += `,"prev":${valueText(op.prev)}`;
+  if (op.batch !== undefined) head += `,"batch":${op.batch}`;
+  if (batchSize !== undefined) head += `,"n":${batchSize}`;
+  if (op.meta !== undefined) head += `,"meta":${JSON.stringify(op.meta)}`;
+  if (op.undo !== undefined) head += `,"undo":${op.undo}`;
+  if (op.redo !== undefined) head += `,"redo":${op.redo}`;
+  if (op.archive !== undefined) head += `,"archive":${JSON.stringify(op.archive)}`;
+  return sealLine(head);
 }
 
 /** Returns why `value` is not a well-formed log record, or undefined when it is. */

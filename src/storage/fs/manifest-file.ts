@@ -25,6 +25,12 @@ export interface SnapshotEntry {
   /** Timestamp of the operation at `seq`. */
   ts?: string;
   records: number;
+  /**
+   * Size and CRC-32 (8 hex digits) of the whole file (optional; older manifests lack them): a
+   * reader whose file matches both skips the per-record checks, as the file is exactly as written.
+   */
+  bytes?: number;
+  fileCrc?: string;
 }
 
 export interface ArchiveEntry {

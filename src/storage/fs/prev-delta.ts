@@ -1,3 +1,5 @@
+import { valueText } from "../../model/value-text.js";
+
 /**
  * Reverse deltas (docs/FORMAT.md, "Compact previous values"): where an update changes a few
  * fields of a large object, the log stores how to turn the new value back into the previous one
@@ -50,7 +52,7 @@ export function prevDelta(prev: unknown, data: unknown): PrevDelta | undefined {
   if (rebuilt.some((key, i) => key !== keys[i])) delta.order = keys;
   const size = JSON.stringify(delta).length;
   if (size <= deltaBytesSmall && delta.order === undefined) return delta;
-  if (size * 2 > JSON.stringify(prev).length) return undefined;
+  if (size * 2 > valueText(prev).length) return undefined;
   return delta;
 }
 

@@ -1,9 +1,23 @@
 import path from "node:path";
+import zlib from "node:zlib";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { CorruptionError } from "../../errors.js";
+import type { RecordList } from "../port.js";
 import type { FileSystem } from "./file-system.js";
-import { forEachLine, syncDirectory } from "./files.js";
-import { decodeLine, decodeRecordLineRaw, encodeLine, encodeRecordLine, formatVersion } from "./log-format.js";
+import { RawRecord } from "../../model/raw-record.js";
+import { forEachLine, readChunkBytes, syncDirectory } from "./files.js";
+import {
+  crcSuffixBytes,
+  crcText,
+  decodeLine,
+  decodeRecordLineRaw,
+  encodeLine,
+  encodeRecordLine,
+  formatVersion,
+} from "./log-format.js";
+
+const idPrefix = '{"id":"';
+const dataMember = ',"data":';
 
 /**
  * Snapshots and archive segments share one grammar (docs/FORMAT.md): a header line naming the
@@ -20,41 +34,58 @@ export interface RecordFileHeader {
 /** Bytes gathered before each write while streaming a record file out. */
 export const recordFileChunkBytes = 1024 * 1024;
 
+/** What a record file write produced: its size and the CRC-32 of all its bytes. */
+export interface RecordFileWritten {
+  bytes: number;
+  crc: number;
+}
+
+/**
+ * Writes a record file through a temporary name, syncs it and renames it into place. Between
+ * chunks it yields to the event loop so that writers keep going; an abort there (a newer
+ * checkpoint replaces this one) removes the temporary file and rejects with the signal's reason.
+ */
 export async function writeRecordFile(
   fs: FileSystem,
   file: string,
   header: RecordFileHeader,
-  entries: Iterable<[string, unknown]>,
-): Promise<number> {
+  records: RecordList,
+  signal?: AbortSignal,
+): Promise<RecordFileWritten> {
   const temp = `${file}.tmp`;
   const fd = fs.open(temp, "w");
-  let bytes = 0;
+  const out = { bytes: 0, crc: 0 };
+  const { ids, values } = records;
   try {
     let pending = encodeLine(header);
-    for (const [id, data] of entries) {
-      pending += encodeRecordLine(id, data);
+    for (let i = 0; i < ids.length; i++) {
+      pending += encodeRecordLine(ids[i]!, values[i]);
       if (pending.length >= recordFileChunkBytes) {
-        bytes += writeText(fs, fd, pending, bytes);
+        writeText(fs, fd, pending, out);
         pending = "";
-        // Writers keep going while a large snapshot streams out.
         await yieldToEventLoop();
+        signal?.throwIfAborted();
       }
     }
-    bytes += writeText(fs, fd, pending, bytes);
+    writeText(fs, fd, pending, out);
     fs.fsync(fd);
-  } finally {
+  } catch (error) {
     fs.close(fd);
+    if (signal?.aborted) fs.unlink(temp);
+    throw error;
   }
+  fs.close(fd);
   fs.rename(temp, file);
   syncDirectory(fs, path.dirname(file));
-  return bytes;
+  return out;
 }
 
-function writeText(fs: FileSystem, fd: number, text: string, position: number): number {
-  if (text.length === 0) return 0;
+function writeText(fs: FileSystem, fd: number, text: string, out: RecordFileWritten): void {
+  if (text.length === 0) return;
   const buffer = Buffer.from(text);
-  fs.write(fd, buffer, position);
-  return buffer.length;
+  fs.write(fd, buffer, out.bytes);
+  out.bytes += buffer.length;
+  out.crc = zlib.crc32(buffer, out.crc);
 }
 
 export interface RecordFileRead {
@@ -123,4 +154,75 @@ function headerProblem(
   if (value["format"] !== expectedFormat) return { offset, reason: `not an ${expectedFormat} file` };
   if (!Number.isInteger(value["records"])) return { offset, reason: "header without a record count" };
   return undefined;
+}
+
+/** The whole-file size and CRC-32 a manifest records for a record file. */
+export interface FileSeal {
+  bytes: number;
+  crc: string;
+}
+
+/**
+ * The fast path of reading a snapshot at open: when the file's size and whole-file CRC-32
+ * match what the manifest recorded, the file is exactly as written, so records are split out of
+ * large decoded chunks without a checksum (or a buffer, or a string copy) per record, and handed
+ * over as RawRecord text. Returns undefined, having handed over nothing the caller should keep,
+ * when the file does not match or is not laid out as the writer lays it out: the caller then
+ * reads it with readRecordFile, which finds and reports the damage.
+ */
+export function readSealedRecordFile(
+  fs: FileSystem,
+  dir: string,
+  file: string,
+  expectedFormat: string,
+  seal: FileSeal,
+  onRecord: (id: string, data: RawRecord) => void,
+): RecordFileHeader | undefined {
+  const fd = fs.open(path.join(dir, file), "r");
+  try {
+    if (fs.fstat(fd).size !== seal.bytes) return undefined;
+    let crc = 0;
+    let header: RecordFileHeader | undefined;
+    let records = 0;
+    let carry = Buffer.alloc(0);
+    let position = 0;
+    const chunk = Buffer.allocUnsafe(Math.min(readChunkBytes, seal.bytes));
+    while (position < seal.bytes) {
+      const count = fs.read(fd, chunk, 0, Math.min(chunk.length, seal.bytes - position), position);
+      if (count === 0) return undefined;
+      position += count;
+      crc = zlib.crc32(chunk.subarray(0, count), crc);
+      // Decode up to the last newline (a newline byte never falls inside a UTF-8 sequence); the
+      // rest waits, as bytes, for the next chunk.
+      const cut = chunk.lastIndexOf(0x0a, count - 1) + 1;
+      if (cut === 0) {
+        carry = Buffer.concat([carry, chunk.subarray(0, count)]);
+        continue;
+      }
+      const lines = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, cut)]) : chunk.subarray(0, cut);
+      const text = lines.toString("utf8");
+      carry = Buffer.from(chunk.subarray(cut, count));
+      let start = 0;
+      if (!header) {
+        const end = text.indexOf("\n");
+        const line = end < 0 ? undefined : decodeLine(Buffer.from(text.slice(0, end + 1)), 0, end);
+        if (!line?.ok || headerProblem(line.value, expectedFormat, 0)) return undefined;
+        header = line.value as unknown as RecordFileHeader;
+        start = end + 1;
+      }
+      for (let end = text.indexOf("\n", start); end >= 0; end = text.indexOf("\n", start)) {
+        const data = text.indexOf(dataMember, start);
+        if (!text.startsWith(idPrefix, start) || data < 0 || data > end - crcSuffixBytes) return undefined;
+        const idText = text.slice(start + idPrefix.length - 1, data);
+        const id = idText.includes("\\") ? (JSON.parse(idText) as string) : idText.slice(1, -1);
+        onRecord(id, new RawRecord(text.slice(data + dataMember.length, end - crcSuffixBytes)));
+        records++;
+        start = end + 1;
+      }
+    }
+    const sound = carry.length === 0 && header !== undefined && records === header.records && crcText(crc) === seal.crc;
+    return sound ? header : undefined;
+  } finally {
+    fs.close(fd);
+  }
 }

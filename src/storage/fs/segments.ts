@@ -75,7 +75,10 @@ export class SegmentFiles {
   /** Writes a gzip copy of a sealed segment; the caller commits the manifest naming it. */
   async compress(entry: SegmentEntry): Promise<{ file: string; bytes: number }> {
     const bytes = readWholeFile(this.fs, path.join(this.dir, entry.file));
-    const packed = this.compressInline ? zlib.gzipSync(bytes, { level: compressionLevel }) : await gzip(bytes, { level: compressionLevel });
+    // One output chunk: with zlib's default 16 KiB chunks, each chunk waits for a turn of the
+    // event loop, and a busy writer starved the compression of an 8 MiB segment for seconds.
+    const options = { level: compressionLevel, chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, bytes.length + 1024) };
+    const packed = this.compressInline ? zlib.gzipSync(bytes, options) : await gzip(bytes, options);
     const file = `${entry.file}${compressedSuffix}`;
     writeFileAtomic(this.fs, path.join(this.dir, file), [packed]);
     return { file, bytes: packed.length };
