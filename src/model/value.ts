@@ -136,11 +136,25 @@ function hint(name: string): string {
 
 /** Deep-freezes a value that came from JSON.parse (already plain and valid). */
 export function freezeParsed<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const key of Object.keys(value)) freezeParsed((value as Record<string, unknown>)[key]);
-    Object.freeze(value);
-  }
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) deepFreeze(value);
   return value;
+}
+
+/** Recurses only into objects: most members of a record are primitives (once per first read). */
+function deepFreeze(value: object): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "object" && item !== null) deepFreeze(item);
+    }
+  } else {
+    // JSON.parse makes plain objects: for…in sees exactly their own keys, without an array.
+    for (const key in value) {
+      const member: unknown = (value as Record<string, unknown>)[key];
+      if (typeof member === "object" && member !== null) deepFreeze(member);
+    }
+  }
+  Object.freeze(value);
 }
 
 export function checkMeta(meta: unknown, path = "meta"): Record<string, unknown> | undefined {
