@@ -458,6 +458,27 @@ async function main() {
   console.log(`\n${mainTable(rows)}\n`);
   console.log("Targets:\n" + targetList.map((t) => `  ${t.met === undefined ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.name}: ${t.measured}`).join("\n"));
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
+  const problems = sanityProblems(rows);
+  if (problems.length > 0) fail(`opslog's own rows failed (no thresholds are applied; these are errors):\n  ${problems.join("\n  ")}`);
+}
+
+/**
+ * What makes a run fail, in CI too: not a slow figure (there are no thresholds) but opslog
+ * failing a workload, or strace seeing a durable opslog mode acknowledge a write before syncing it.
+ */
+function sanityProblems(rows) {
+  const problems = [];
+  for (const row of rows.filter((r) => r.id.startsWith("opslog"))) {
+    for (const [w, r] of Object.entries(row.results)) if (r.error) problems.push(`${row.id} ${w}: ${r.error}`);
+    const durable = row.id !== "opslog-async";
+    for (const [key, d] of Object.entries(row.durability ?? {})) {
+      if (d?.error) problems.push(`${row.id} durability ${key}: ${d.error}`);
+      else if (durable && d && typeof d.synced === "number" && d.synced < d.acks) {
+        problems.push(`${row.id} durability ${key}: only ${d.synced} of ${d.acks} acknowledged writes were synced first`);
+      }
+    }
+  }
+  return problems;
 }
 
 try {
