@@ -184,29 +184,31 @@ export function readSealedRecordFile(
     let crc = 0;
     let header: RecordFileHeader | undefined;
     let records = 0;
-    let carry = Buffer.alloc(0);
+    let buffer = Buffer.allocUnsafe(Math.min(readChunkBytes, seal.bytes));
+    let kept = 0; // Bytes of an unfinished line, moved to the front of the buffer.
     let position = 0;
-    const chunk = Buffer.allocUnsafe(Math.min(readChunkBytes, seal.bytes));
     while (position < seal.bytes) {
-      const count = fs.read(fd, chunk, 0, Math.min(chunk.length, seal.bytes - position), position);
+      if (kept === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+      const count = fs.read(fd, buffer, kept, Math.min(buffer.length - kept, seal.bytes - position), position);
       if (count === 0) return undefined;
       position += count;
-      crc = zlib.crc32(chunk.subarray(0, count), crc);
+      crc = zlib.crc32(buffer.subarray(kept, kept + count), crc);
+      const filled = kept + count;
       // Decode up to the last newline (a newline byte never falls inside a UTF-8 sequence); the
-      // rest waits, as bytes, for the next chunk.
-      const cut = chunk.lastIndexOf(0x0a, count - 1) + 1;
+      // rest waits, as bytes, for the next read.
+      const cut = buffer.lastIndexOf(0x0a, filled - 1) + 1;
       if (cut === 0) {
-        carry = Buffer.concat([carry, chunk.subarray(0, count)]);
+        kept = filled;
         continue;
       }
-      const lines = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, cut)]) : chunk.subarray(0, cut);
-      const text = lines.toString("utf8");
-      carry = Buffer.from(chunk.subarray(cut, count));
+      const text = buffer.toString("utf8", 0, cut);
+      buffer.copy(buffer, 0, cut, filled);
+      kept = filled - cut;
       let start = 0;
       if (!header) {
         const end = text.indexOf("\n");
-        const line = end < 0 ? undefined : decodeLine(Buffer.from(text.slice(0, end + 1)), 0, end);
-        if (!line?.ok || headerProblem(line.value, expectedFormat, 0)) return undefined;
+        const line = decodeLine(Buffer.from(text.slice(0, end + 1)), 0, end);
+        if (!line.ok || headerProblem(line.value, expectedFormat, 0)) return undefined;
         header = line.value as unknown as RecordFileHeader;
         start = end + 1;
       }
@@ -220,7 +222,7 @@ export function readSealedRecordFile(
         start = end + 1;
       }
     }
-    const sound = carry.length === 0 && header !== undefined && records === header.records && crcText(crc) === seal.crc;
+    const sound = kept === 0 && header !== undefined && records === header.records && crcText(crc) === seal.crc;
     return sound ? header : undefined;
   } finally {
     fs.close(fd);
