@@ -6,6 +6,19 @@ import type { Storage } from "../storage/port.js";
 /** Operations gathered into one group before a write is forced, in "group" and "async" modes. */
 export const groupOpsMax = 8192;
 
+const noBatches: ReadonlyMap<number, number> = new Map();
+
+/** Promise.withResolvers (Node ≥ 22), spelled out for Node 20. */
+function settlers(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
 interface Item {
   ops: readonly Operation[];
   batchSize: number | undefined;
@@ -74,12 +87,12 @@ export class CommitQueue {
   }
 
   private push(fields: Omit<Item, "resolve" | "reject">): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const item: Item = { ...fields, resolve, reject };
-      this.items.push(item);
-      // A roll waits for nothing: it only orders itself after the operations before it.
-      this.schedule(this.items.length >= groupOpsMax || item.rollTo !== undefined);
-    });
+    const { promise, resolve, reject } = settlers();
+    const item: Item = { ops: fields.ops, batchSize: fields.batchSize, rollTo: fields.rollTo, task: fields.task, resolve, reject };
+    this.items.push(item);
+    // A roll waits for nothing: it only orders itself after the operations before it.
+    this.schedule(this.items.length >= groupOpsMax || item.rollTo !== undefined);
+    return promise;
   }
 
   private schedule(now: boolean): void {
@@ -129,14 +142,14 @@ export class CommitQueue {
       end++;
     }
     const group = this.items.slice(0, end);
-    const ops = group.flatMap((item) => item.ops);
-    const sizes = new Map<number, number>();
+    const ops = group.length === 1 ? group[0]!.ops : group.flatMap((item) => item.ops);
+    let sizes: Map<number, number> | undefined;
     for (const item of group) {
-      if (item.batchSize !== undefined) sizes.set(item.ops[0]!.seq, item.batchSize);
+      if (item.batchSize !== undefined) (sizes ??= new Map()).set(item.ops[0]!.seq, item.batchSize);
     }
     try {
       if (this.failure !== undefined) throw this.failure;
-      this.storage.append(ops, sizes);
+      this.storage.append(ops, sizes ?? noBatches);
       this.storage.sync();
     } catch (error) {
       this.fail(toIoError("writing the log", error));
