@@ -6,6 +6,7 @@
 //   node run.mjs --quick         about a minute, small N, writes results/BENCHMARKS-quick.md
 //   node run.mjs --stores opslog,lmdb --workloads W1,W2
 //   node run.mjs --profile W3 [--store opslog] [--quick]   CPU profile of the measured part, top self time
+//   node run.mjs --render        BENCHMARKS.md again from the last full run (after editing analysis.md)
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -34,6 +35,7 @@ const { values: opts } = parseArgs({
     out: { type: "string" },
     profile: { type: "string" },
     store: { type: "string", default: "opslog" },
+    render: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
@@ -345,7 +347,14 @@ ${verificationTable(rows)}
 ## Versions
 
 ${meta.versions.map(([k, v]) => `${k} ${v}`).join(", ")}
-`;
+${analysisSection()}`;
+}
+
+/** The hand-written reading of the targets (bench/analysis.md), kept beside the generated tables. */
+function analysisSection() {
+  const file = path.join(here, "analysis.md");
+  if (!fs.existsSync(file)) return "";
+  return `\n${fs.readFileSync(file, "utf8").trim()}\n`;
 }
 
 function w7Files(row) {
@@ -400,7 +409,16 @@ async function profile() {
   console.log(formatTop(topSelf(path.join(profDir, file), repoRoot, 25)));
 }
 
+/** --render: writes BENCHMARKS.md again from the last full run's numbers (after editing analysis.md). */
+function render() {
+  const saved = JSON.parse(fs.readFileSync(path.join(resultsDir, "results-full.json"), "utf8"));
+  const out = opts.out ?? path.join(repoRoot, "BENCHMARKS.md");
+  fs.writeFileSync(out, renderReport({ rows: saved.rows, limits: saved.limits, meta: saved.meta, targetList: saved.targets }));
+  log(`bench: wrote ${path.relative(process.cwd(), out)} from bench/results/results-full.json`);
+}
+
 async function main() {
+  if (opts.render) return render();
   const opslog = await preflight();
   if (opts.profile) return profile();
   const t0 = performance.now();
