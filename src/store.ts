@@ -56,7 +56,7 @@ export class Store<T = Record<string, unknown>> {
     try {
       if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
         await engine.queue.flush();
-        await engine.checkpointer.checkpoint();
+        await engine.checkpointer.checkpoint(false); // Nothing new since the snapshot: nothing to write.
       }
     } catch (error) {
       failure = error;

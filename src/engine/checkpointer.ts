@@ -86,13 +86,17 @@ export class Checkpointer {
   }
 
   /**
-   * A checkpoint of everything written before this call (compact(), close()). A background
-   * snapshot still streaming out is abandoned rather than finished: this one supersedes it.
+   * A checkpoint of everything written before this call: always (compact()), or only when there
+   * is something to fold in (close(): operations since the snapshot, or a pending upgrade,
+   * migration or repair). A background snapshot still streaming out is abandoned rather than
+   * finished: this one supersedes it.
    */
-  async checkpoint(): Promise<void> {
+  async checkpoint(always = true): Promise<void> {
+    this.again = false; // A queued background run would be superseded too.
     this.abort?.abort(new Error("superseded by a newer checkpoint"));
     await this.idle();
-    await this.runOnce(true);
+    await this.runOnce(always || this.force); // `force`: an abandoned run's upgrade or repair.
+    this.force = false;
     this.lastError = undefined;
   }
 

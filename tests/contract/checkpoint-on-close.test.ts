@@ -6,9 +6,10 @@ import { NodeFileSystem } from "../../src/storage/fs/node-file-system.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 /**
- * compact() and close() take a snapshot of everything written so far. A background checkpoint
- * still streaming out an older picture is abandoned instead of finished first: one full
- * snapshot is written, not two, and the abandoned one leaves no file and no error behind.
+ * compact() and close() take a snapshot of everything written so far (close() only when
+ * something changed since the last one). A background checkpoint still streaming out an older
+ * picture is abandoned instead of finished first: one full snapshot is written, not two, and the
+ * abandoned one leaves no file and no error behind.
  */
 class CountingFileSystem extends NodeFileSystem {
   snapshotsRenamed = 0;
@@ -46,5 +47,33 @@ describe("a checkpoint superseded by compact()", () => {
     expect(again.count()).toBe(30_001);
     expect(again.get("after")).toEqual({ n: -1, pad });
     await again.close();
+  });
+});
+
+describe("close() of a store that did not change", () => {
+  it("writes no snapshot, and one when something changed", async () => {
+    const dir = tempDir();
+    const first = new Store<{ n: number }>();
+    await first.open(dir);
+    await first.set("a", { n: 1 });
+    await first.close();
+    const snapshots = () => fs.readdirSync(path.join(dir, "snapshots"));
+    const written = snapshots();
+    expect(written).toHaveLength(1);
+
+    const fileSystem = new CountingFileSystem();
+    const reader = new Store<{ n: number }>();
+    await reader.open(dir, { fileSystem });
+    expect(reader.get("a")).toEqual({ n: 1 });
+    await reader.close();
+    expect(fileSystem.snapshotsRenamed).toBe(0);
+    expect(snapshots()).toEqual(written);
+
+    const writer = new Store<{ n: number }>();
+    await writer.open(dir, { fileSystem });
+    await writer.set("b", { n: 2 });
+    await writer.close();
+    expect(fileSystem.snapshotsRenamed).toBe(1);
+    expect(snapshots()).not.toEqual(written);
   });
 });
