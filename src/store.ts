@@ -4,7 +4,7 @@ import { archiveRecords, loadArchive } from "./engine/archiver.js";
 import type { CheckpointPolicy } from "./engine/checkpointer.js";
 import { Engine } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
-import { checkFunction, checkId, checkMeta, toStoredValue } from "./model/value.js";
+import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
 import { FsStorage } from "./storage/fs/fs-storage.js";
 import { NodeFileSystem } from "./storage/fs/node-file-system.js";
@@ -109,7 +109,7 @@ export class Store<T = Record<string, unknown>> {
   set(id: string, value: T, options?: OperationOptions): Promise<void> {
     const engine = this.writable("set");
     checkId(id);
-    const data = toStoredValue(value);
+    const data = toStoredRecord(value);
     const meta = checkMeta(options?.meta);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);

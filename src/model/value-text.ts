@@ -4,14 +4,23 @@ import { RawRecord } from "./raw-record.js";
  * The JSON text of stored values, computed once. Stored values are deeply frozen, so the text
  * that encoded one for the log stays valid for every later snapshot and for the `prev` of the
  * operation that replaces it; keeping it spares re-serialising every record at each checkpoint.
- * Keyed weakly: the text goes when the value does.
+ *
+ * A record stored by `set()` or parsed from its stored text carries the text itself, in a
+ * non-enumerable symbol-keyed property set before the record is frozen: JSON.stringify,
+ * Object.keys, spreads and deep-equality checks do not see it, and reading it is a property
+ * load. (A WeakMap did this before; its `set` cost about 1 µs per record on a bulk load, and its
+ * ephemerons added to every garbage collection.) Values frozen without their text (operations
+ * replayed from the log, time-travel views) fall back to a WeakMap.
  */
+const textKey: unique symbol = Symbol("opslog.text");
 const texts = new WeakMap<object, string>();
 
 /** JSON.stringify(value), from the cache when the value was encoded before. */
 export function valueText(value: unknown): string {
-  if (value instanceof RawRecord) return value.json;
   if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  const own = (value as { [textKey]?: string })[textKey];
+  if (own !== undefined) return own;
+  if (value instanceof RawRecord) return value.json;
   let text = texts.get(value);
   if (text === undefined) {
     text = JSON.stringify(value);
@@ -20,7 +29,7 @@ export function valueText(value: unknown): string {
   return text;
 }
 
-/** Records that `text` is the JSON of the frozen `value` (read from it, or written as it). */
-export function rememberText(value: unknown, text: string): void {
-  if (typeof value === "object" && value !== null && Object.isFrozen(value)) texts.set(value, text);
+/** Gives a value that is about to be frozen its JSON `text` (which must be its exact JSON). */
+export function attachText(value: object, text: string): void {
+  Object.defineProperty(value, textKey, { value: text });
 }

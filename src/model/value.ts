@@ -1,4 +1,5 @@
 import { InvalidArgumentError, InvalidIdError, InvalidValueError } from "../errors.js";
+import { attachText } from "./value-text.js";
 
 /** Longest id, in UTF-16 code units. Longer ids are rejected with OPSLOG_INVALID_ID. */
 export const idLengthMax = 1024;
@@ -24,11 +25,30 @@ export function checkId(id: unknown): asserts id is string {
  */
 export function toStoredValue<T>(value: T, path = "value"): T {
   try {
-    return cloneChecked(value, new Set(), 0) as T;
+    return cloneChecked(value, [], 0) as T;
   } catch (error) {
-    if (!(error instanceof ValueProblem)) throw error;
-    throw new InvalidValueError(formatPath(path, error.segments), error.reason);
+    throw asInvalidValue(error, path);
   }
+}
+
+/**
+ * toStoredValue for a record that is about to be written: the copy also carries its JSON text
+ * (model/value-text.ts), which the log line needs at once and later snapshots reuse.
+ */
+export function toStoredRecord<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return toStoredValue(value);
+  try {
+    const copy = cloneContainer(value, [], 0);
+    attachText(copy, JSON.stringify(copy));
+    return Object.freeze(copy) as T;
+  } catch (error) {
+    throw asInvalidValue(error, "value");
+  }
+}
+
+function asInvalidValue(error: unknown, path: string): unknown {
+  if (!(error instanceof ValueProblem)) return error;
+  return new InvalidValueError(formatPath(path, error.segments), error.reason);
 }
 
 /** Raised deep inside a value; each level adds its key on the way out, so paths cost nothing
@@ -48,7 +68,11 @@ function formatPath(root: string, segments: (string | number)[]): string {
   return path;
 }
 
-function cloneChecked(value: unknown, seen: Set<object>, depth: number): unknown {
+/**
+ * `ancestors[0..depth)` are the objects enclosing `value`: a cycle is an object among its own
+ * ancestors. (An array scan beats a Set's add and delete at the depths records have.)
+ */
+function cloneChecked(value: unknown, ancestors: object[], depth: number): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -60,7 +84,7 @@ function cloneChecked(value: unknown, seen: Set<object>, depth: number): unknown
       return value === 0 ? 0 : value;
     case "object":
       if (value === null) return null;
-      return cloneObject(value, seen, depth);
+      return Object.freeze(cloneContainer(value, ancestors, depth));
     case "undefined":
       throw new ValueProblem("undefined is not storable; use null or omit the field");
     case "bigint":
@@ -72,23 +96,22 @@ function cloneChecked(value: unknown, seen: Set<object>, depth: number): unknown
   }
 }
 
-function cloneObject(value: object, seen: Set<object>, depth: number): unknown {
+/** A checked copy of an array or plain object, not yet frozen (its members are). */
+function cloneContainer(value: object, ancestors: object[], depth: number): object {
+  for (let i = 0; i < depth; i++) {
+    if (ancestors[i] === value) throw new ValueProblem("a cycle is not storable");
+  }
   if (depth >= valueDepthMax) throw new ValueProblem(`nested deeper than ${valueDepthMax} levels`);
-  if (seen.has(value)) throw new ValueProblem("a cycle is not storable");
-  seen.add(value);
-  const result = Array.isArray(value)
-    ? cloneArray(value, seen, depth)
-    : clonePlain(value, seen, depth);
-  seen.delete(value);
-  return Object.freeze(result);
+  ancestors[depth] = value;
+  return Array.isArray(value) ? cloneArray(value, ancestors, depth) : clonePlain(value, ancestors, depth);
 }
 
-function cloneArray(value: unknown[], seen: Set<object>, depth: number): unknown[] {
+function cloneArray(value: unknown[], ancestors: object[], depth: number): unknown[] {
   const copy = new Array<unknown>(value.length);
   for (let i = 0; i < value.length; i++) {
     try {
       if (!(i in value)) throw new ValueProblem("an array hole is not storable");
-      copy[i] = cloneChecked(value[i], seen, depth + 1);
+      copy[i] = cloneChecked(value[i], ancestors, depth + 1);
     } catch (error) {
       if (error instanceof ValueProblem) error.segments.unshift(i);
       throw error;
@@ -97,7 +120,7 @@ function cloneArray(value: unknown[], seen: Set<object>, depth: number): unknown
   return copy;
 }
 
-function clonePlain(value: object, seen: Set<object>, depth: number): object {
+function clonePlain(value: object, ancestors: object[], depth: number): object {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
@@ -112,7 +135,7 @@ function clonePlain(value: object, seen: Set<object>, depth: number): object {
     if (child === undefined) continue;
     let stored: unknown;
     try {
-      stored = cloneChecked(child, seen, depth + 1);
+      stored = cloneChecked(child, ancestors, depth + 1);
     } catch (error) {
       if (error instanceof ValueProblem) error.segments.unshift(key);
       throw error;
