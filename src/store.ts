@@ -113,7 +113,7 @@ export class Store<T = Record<string, unknown>> {
     const meta = checkMeta(options?.meta);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
-    return this.change(engine, { op: "set", id, data, ...(meta ? { meta } : {}) });
+    return this.change(engine, meta ? { op: "set", id, data, meta } : { op: "set", id, data });
   }
 
   delete(id: string, options?: OperationOptions): Promise<void> {
@@ -123,7 +123,7 @@ export class Store<T = Record<string, unknown>> {
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
     if (!engine.state.has(id)) throw new NotFoundError(`cannot delete ${JSON.stringify(id)}: no such record`);
-    return this.change(engine, { op: "delete", id, ...(meta ? { meta } : {}) });
+    return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id });
   }
 
   async batch(fn: () => void, options?: OperationOptions): Promise<void> {
@@ -277,7 +277,7 @@ export class Store<T = Record<string, unknown>> {
   private writable(operation: string): Engine {
     const engine = this.open_();
     if (this.readOnly) throw new ReadOnlyError(operation);
-    if (this.batchOps && !["set", "delete"].includes(operation)) {
+    if (this.batchOps && operation !== "set" && operation !== "delete") {
       throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback`);
     }
     if (operation !== "set" && operation !== "delete") {

@@ -1,6 +1,7 @@
 import { ClosedError, IoError, OpslogError, toIoError } from "../errors.js";
 import { History } from "./history.js";
-import { recordAt } from "../model/raw-record.js";
+import { RawRecord, recordAt } from "../model/raw-record.js";
+import { rememberText } from "../model/value-text.js";
 import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
 import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
@@ -90,6 +91,8 @@ export class Engine {
   applyOne(change: Change, batch: number | undefined, meta: Record<string, unknown> | undefined): Operation {
     const entry = this.state.get(change.id);
     const prev = entry === undefined ? undefined : recordAt(this.state, change.id, entry);
+    // The log line carries `prev`: a record still held as its stored text is not serialised again.
+    if (entry instanceof RawRecord) rememberText(prev, entry.json);
     const op: Operation = {
       seq: ++this.seq,
       ts: formatMicros(this.clock.next()),

@@ -1,5 +1,4 @@
 import { freezeParsed } from "./value.js";
-import { attachText } from "./value-text.js";
 
 const unparsed: unique symbol = Symbol("unparsed");
 
@@ -15,12 +14,7 @@ export class RawRecord {
 
   /** The record, parsed and deep-frozen on first use. */
   read(): unknown {
-    if (this.value === unparsed) {
-      const value = JSON.parse(this.json) as unknown;
-      // The text goes with the record: a later snapshot or the `prev` of its update reuses it.
-      if (typeof value === "object" && value !== null) attachText(value, this.json);
-      this.value = freezeParsed(value);
-    }
+    if (this.value === unparsed) this.value = freezeParsed(JSON.parse(this.json) as unknown);
     return this.value;
   }
 }

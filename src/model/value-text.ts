@@ -5,12 +5,14 @@ import { RawRecord } from "./raw-record.js";
  * that encoded one for the log stays valid for every later snapshot and for the `prev` of the
  * operation that replaces it; keeping it spares re-serialising every record at each checkpoint.
  *
- * A record stored by `set()` or parsed from its stored text carries the text itself, in a
+ * A record stored by `set()` carries the text itself, in a
  * non-enumerable symbol-keyed property set before the record is frozen: JSON.stringify,
  * Object.keys, spreads and deep-equality checks do not see it, and reading it is a property
  * load. (A WeakMap did this before; its `set` cost about 1 µs per record on a bulk load, and its
- * ephemerons added to every garbage collection.) Values frozen without their text (operations
- * replayed from the log, time-travel views) fall back to a WeakMap.
+ * ephemerons added to every garbage collection.) Other values fall back to a WeakMap: a record
+ * parsed from a snapshot's text (RawRecord keeps that text; the WeakMap is filled only when an
+ * update needs it as `prev`, so a first read stays a parse and a freeze), operations replayed
+ * from the log, time-travel views.
  */
 const textKey: unique symbol = Symbol("opslog.text");
 const texts = new WeakMap<object, string>();
@@ -27,6 +29,11 @@ export function valueText(value: unknown): string {
     if (Object.isFrozen(value)) texts.set(value, text);
   }
   return text;
+}
+
+/** Records that `text` is the JSON of the frozen `value` (read from it, or written as it). */
+export function rememberText(value: unknown, text: string): void {
+  if (typeof value === "object" && value !== null && Object.isFrozen(value)) texts.set(value, text);
 }
 
 /** Gives a value that is about to be frozen its JSON `text` (which must be its exact JSON). */
