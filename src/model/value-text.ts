@@ -36,6 +36,15 @@ export function rememberText(value: unknown, text: string): void {
   if (typeof value === "object" && value !== null && Object.isFrozen(value)) texts.set(value, text);
 }
 
+/**
+ * Whether `value` has symbol-keyed properties other than the text opslog gave it: a record read
+ * from the store carries that one, and writing it back (whole or nested) must not be refused.
+ */
+export function hasForeignSymbols(value: object): boolean {
+  const symbols = Object.getOwnPropertySymbols(value);
+  return symbols.length > 1 || (symbols.length === 1 && symbols[0] !== textKey);
+}
+
 /** Gives a value that is about to be frozen its JSON `text` (which must be its exact JSON). */
 export function attachText(value: object, text: string): void {
   Object.defineProperty(value, textKey, { value: text });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, InvalidIdError, InvalidValueError } from "../errors.js";
-import { attachText } from "./value-text.js";
+import { attachText, hasForeignSymbols } from "./value-text.js";
 
 /** Longest id, in UTF-16 code units. Longer ids are rejected with OPSLOG_INVALID_ID. */
 export const idLengthMax = 1024;
@@ -126,7 +126,7 @@ function clonePlain(value: object, ancestors: object[], depth: number): object {
     const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
     throw new ValueProblem(`${name} is not storable${hint(name)}`);
   }
-  if (Object.getOwnPropertySymbols(value).length > 0) {
+  if (hasForeignSymbols(value)) {
     throw new ValueProblem("symbol-keyed properties are not storable");
   }
   const copy: Record<string, unknown> = {};
