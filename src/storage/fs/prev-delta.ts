@@ -34,19 +34,21 @@ export function prevDelta(prev: unknown, data: unknown): PrevDelta | undefined {
   if (!isPlainObject(prev) || !isPlainObject(data)) return undefined;
   const keys = Object.keys(prev);
   if (keys.length < deltaKeysMin) return undefined;
-  // Most updates that change more than half the fields are stored whole: count before building.
-  let changed = 0;
+  // Most updates that change more than half the fields are stored whole: find the changed keys
+  // (stopping past half) before building anything.
+  const changedKeys: string[] = [];
   for (const key of keys) {
-    if ((!(key in data) || !jsonEqual(prev[key], data[key])) && ++changed * 2 > keys.length) return undefined;
+    if ((!(key in data) || !jsonEqual(prev[key], data[key])) && changedKeys.push(key) * 2 > keys.length) {
+      return undefined;
+    }
   }
+  const changed = changedKeys.length;
   const unset: string[] = [];
   for (const key of Object.keys(data)) if (!Object.hasOwn(prev, key)) unset.push(key);
   if ((changed + unset.length) * 2 > keys.length) return undefined;
   const set: Plain = {};
-  for (const key of keys) {
-    if (!(key in data) || !jsonEqual(prev[key], data[key])) {
-      Object.defineProperty(set, key, { value: prev[key], enumerable: true, writable: true, configurable: true });
-    }
+  for (const key of changedKeys) {
+    Object.defineProperty(set, key, { value: prev[key], enumerable: true, writable: true, configurable: true });
   }
   const delta: PrevDelta = {};
   if (changed > 0) delta.set = set;
