@@ -46,3 +46,23 @@ describe("regression: compact() and close()", () => {
     expect(() => store.get("a")).toThrow(expect.objectContaining({ code: "OPSLOG_CLOSED" }));
   });
 });
+
+describe("regression: ops() after close()", () => {
+  it("stops with OPSLOG_CLOSED instead of reading the directory", async () => {
+    const store = new Store<{ n: number }>();
+    await store.open(tempDir(), { checkpointThreshold: 0 });
+    for (let i = 0; i < 3; i++) {
+      await store.set(`r${i}`, { n: i });
+      await store.compact(); // one sealed segment per operation
+    }
+    const seen: number[] = [];
+    const walk = (async () => {
+      for await (const op of store.ops()) {
+        seen.push(op.seq);
+        if (seen.length === 1) await store.close();
+      }
+    })();
+    await expect(walk).rejects.toMatchObject({ code: "OPSLOG_CLOSED" });
+    expect(seen).toEqual([1]);
+  });
+});
