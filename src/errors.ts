@@ -14,7 +14,8 @@ export type ErrorCode =
   | "OPSLOG_CORRUPTION"
   | "OPSLOG_IO"
   | "OPSLOG_CONFLICT"
-  | "OPSLOG_VERSION";
+  | "OPSLOG_VERSION"
+  | "OPSLOG_INTERNAL";
 
 export class OpslogError extends Error {
   readonly code: ErrorCode;
@@ -27,7 +28,7 @@ export class OpslogError extends Error {
 }
 
 export class NotOpenError extends OpslogError {
-  constructor(message = "the store is not open: call and await store.open(dir) first") {
+  constructor(message = "Store is not open: call and await store.open(dir) first") {
     super("OPSLOG_NOT_OPEN", message);
   }
 }

@@ -27,7 +27,7 @@ export class Store<T = Record<string, unknown>> {
   private checkpointOnClose = true;
   private batchOps: Operation[] | undefined;
   private batchMeta: Record<string, unknown> | undefined;
-  private archiveChain: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
 
   async open(dir: string, options: StoreOptions<T> = {}): Promise<void> {
     if (this.phase !== "new") {
@@ -41,20 +41,27 @@ export class Store<T = Record<string, unknown>> {
       await this.engine.checkpointer.idle();
     } catch (error) {
       this.phase = "new";
-      throw error instanceof OpslogError || isAssertion(error) ? error : toIoError(`opening ${dir}`, error);
+      throw error instanceof OpslogError ? error : toIoError(`opening ${dir}`, error);
     }
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
     this.phase = "open";
   }
 
-  async close(): Promise<void> {
-    if (this.phase === "closed") return;
+  /** Every call resolves only once the store is closed: nothing it started runs any more. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     const engine = this.open_();
     this.phase = "closed";
+    this.closing = this.closeEngine(engine);
+    return this.closing;
+  }
+
+  private async closeEngine(engine: Engine): Promise<void> {
     let failure: unknown;
     try {
-      if (this.checkpointOnClose && !this.readOnly && engine.queue.failed === undefined) {
+      // After a failed write nothing is known about the log file: write nothing more.
+      if (this.checkpointOnClose && !this.readOnly && engine.writeFailure() === undefined) {
         await engine.queue.flush();
         await engine.checkpointer.checkpoint(false); // Nothing new since the snapshot: nothing to write.
       }
@@ -122,7 +129,7 @@ export class Store<T = Record<string, unknown>> {
     const meta = checkMeta(options?.meta);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
-    if (!engine.state.has(id)) throw new NotFoundError(`cannot delete ${JSON.stringify(id)}: no such record`);
+    if (!engine.state.has(id)) throw new NotFoundError(`Record ${JSON.stringify(id)} not found: cannot delete it`);
     return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id });
   }
 
@@ -187,12 +194,15 @@ export class Store<T = Record<string, unknown>> {
     if (query.id !== undefined) checkId(query.id);
     if (query.since !== undefined) resolvePoint(query.since, "since");
     if (query.until !== undefined) resolvePoint(query.until, "until");
-    return iterateOps(engine.history, query) as AsyncIterable<Operation<T>>;
+    return iterateOps(engine.history, query, () => this.open_()) as AsyncIterable<Operation<T>>;
   }
 
   /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
   async at(point: HistoryPoint): Promise<StoreView<T>> {
     const engine = this.open_();
+    if (this.batchOps) {
+      throw new InvalidArgumentError("at() cannot be called inside a batch callback: it shows committed state");
+    }
     return readingHistory(() => viewAt<T>(engine, point));
   }
 
@@ -212,12 +222,10 @@ export class Store<T = Record<string, unknown>> {
   async archive(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
     const engine = this.writable("archive");
     checkFunction(predicate, "predicate");
-    const name = segment === undefined ? defaultArchiveSegment(new Date()) : segment;
+    const name = segment === undefined ? defaultArchiveSegment(new Date(engine.nowMs())) : segment;
     checkArchiveName(name);
-    const run = this.archiveChain.then(() =>
-      archiveRecords(engine, predicate as (value: unknown, id: string) => boolean, name),
-    );
-    this.archiveChain = run.catch(() => undefined);
+    // Chosen and applied now, in call order; the commit queue orders the file writes.
+    const run = archiveRecords(engine, predicate as (value: unknown, id: string) => boolean, name);
     return run.catch((error: unknown) => {
       throw asIoError("archive()", error);
     });
@@ -242,7 +250,8 @@ export class Store<T = Record<string, unknown>> {
     const archive = engine.storage.archiveSegments();
     const stats: StoreStats = {
       activeRecords: engine.state.size,
-      opsCount: engine.history.recentCount,
+      // Operations in the active log segment, not yet sealed by a checkpoint.
+      opsCount: Math.max(0, engine.lastSeq - engine.storage.segments().at(-1)!.firstSeq + 1),
       archiveSegments: archive.length,
       archivedRecords: archive.reduce((sum, segment) => sum + segment.records, 0),
       seq: engine.lastSeq,
@@ -336,9 +345,5 @@ function readingHistory<R>(read: () => R): R {
 
 /** File-system failures reach the caller as OPSLOG_IO; typed errors pass through. */
 function asIoError(action: string, error: unknown): unknown {
-  return error instanceof OpslogError || isAssertion(error) ? error : toIoError(action, error);
-}
-
-function isAssertion(error: unknown): boolean {
-  return error instanceof Error && error.name === "AssertionError";
+  return error instanceof OpslogError ? error : toIoError(action, error);
 }

@@ -1,5 +1,9 @@
 import { recordList } from "../storage/port.js";
+import { assert } from "../util/assert.js";
 import type { Engine } from "./engine.js";
+import { applyRetention, type RetentionPolicy } from "./retention.js";
+
+export type { RetentionPolicy } from "./retention.js";
 
 /** Log bytes since the last snapshot below which the adaptive policy never checkpoints. */
 export const adaptiveLogBytesMin = 16 * 1024 * 1024;
@@ -20,20 +24,54 @@ export const segmentBytesMax = 8 * 1024 * 1024;
  */
 export type CheckpointPolicy = { kind: "ops"; threshold: number } | { kind: "adaptive" } | { kind: "off" };
 
-/** Which history to keep: everything, or at least the newest `ops` operations / `ms` of time. */
-export type RetentionPolicy = "all" | { ops?: number; ms?: number };
+/** The state at one seq, taken synchronously, with the roll of the log that follows it. */
+interface Picture {
+  seq: number;
+  ts: string | undefined;
+  schemaVersion: number;
+  stacks: ReturnType<Engine["history"]["stacksState"]>;
+  records: ReturnType<typeof recordList>;
+  /** Resolves once the log is sealed after `seq` (every operation through it is durable). */
+  rolled: Promise<void>;
+}
+
+/** A unit of checkpointer work; jobs run strictly one after another. */
+interface Job {
+  kind: "checkpoint" | "seal";
+  /** Taken when the job was requested, or (undefined) when it starts. */
+  picture: Picture | undefined;
+  /** Started by a policy, not by a caller: may be abandoned for a newer one. */
+  background: boolean;
+  /** A caller asked for it (compact, close, an upgrade at open): write even with nothing new. */
+  always: boolean;
+  cancelled: boolean;
+  /** Set while its snapshot streams out (background jobs only). */
+  abort?: AbortController;
+}
 
 /**
- * Runs checkpoints in the background: seal the active log segment once everything before it is
- * durable, stream a snapshot of the state at that seq (the records are frozen, so a shallow copy
- * of the map's entries is a consistent picture while writers go on), then commit the manifest.
+ * Runs checkpoints: seal the active log segment once everything before it is durable, stream a
+ * snapshot of the state at that seq (the records are frozen, so a shallow copy of the map's
+ * entries is a consistent picture while writers go on), commit the manifest, then prune and
+ * compress. Every checkpoint and seal, whoever starts it, runs in one chain, one at a time, in
+ * the order requested, so a snapshot never replaces a newer one and retention never prunes past
+ * the snapshot that is committed.
  */
 export class Checkpointer {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private chain: Promise<void> = Promise.resolve();
+  /** Jobs requested and not yet finished. */
+  private jobs = 0;
+  /** A background job requested and not started yet: later requests join it. */
+  private queued: Job | undefined;
+  /** The background job streaming a snapshot out now, which a caller's checkpoint supersedes. */
+  private streaming: Job | undefined;
+  /** A pending upgrade, migration or repair: the next checkpoint writes even if nothing is new. */
   private force = false;
-  /** Aborts the snapshot a background checkpoint is streaming out (a newer one replaces it). */
-  private abort: AbortController | undefined;
+  private closed = false;
+  /** The next seq after the last roll requested: operations since then are in the active log. */
+  private rolledBefore: number;
+  /** Seq of the newest committed snapshot: snapshots only move forward. */
+  private committedSeq: number;
   /** Why the last background checkpoint or seal failed (shown in stats()); cleared by a success. */
   lastError: unknown;
 
@@ -42,112 +80,161 @@ export class Checkpointer {
     private readonly policy: CheckpointPolicy,
     private readonly retain: RetentionPolicy,
     private readonly readOnly: boolean,
-  ) {}
+    snapshotSeq: number,
+  ) {
+    this.committedSeq = snapshotSeq;
+    this.rolledBefore = engine.storage.segments().at(-1)?.firstSeq ?? snapshotSeq + 1;
+  }
 
-  /** Operations since the last snapshot are the history still held in memory. */
+  /** With an explicit threshold, the N-th write since the last roll seals the log at once. */
   afterEnqueue(): void {
-    const since = this.engine.history.recentCount;
-    if (this.policy.kind === "ops" && since >= this.policy.threshold) this.request();
+    if (this.policy.kind !== "ops") return;
+    if (this.engine.lastSeq - this.rolledBefore + 1 >= this.policy.threshold) this.request(false, true);
   }
 
   afterCommit(): void {
-    if (this.running || this.readOnly) return;
-    if (this.engine.storage.activeSegmentBytes() >= segmentBytesMax) this.sealSegment();
-    if (this.policy.kind !== "adaptive") return;
+    if (this.readOnly || this.closed || this.jobs > 0) return;
+    if (this.engine.storage.activeSegmentBytes() >= segmentBytesMax) this.submit(this.job("seal", false));
+    if (this.policy.kind !== "adaptive" || this.jobs > 0) return;
     const sizes = this.engine.storage.sizes();
     const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * sizes.snapshotBytes);
-    if (sizes.logBytesSinceSnapshot >= threshold) {
-      this.request();
-    }
-  }
-
-  /** Starts a checkpoint in the background (or another after the running one). */
-  request(force = false): void {
-    if (this.readOnly) return;
-    this.force ||= force;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => (this.running = undefined));
-    this.running.catch(() => undefined);
-  }
-
-  /** Seals the active segment and compresses it in the background; no snapshot. */
-  private sealSegment(): void {
-    const engine = this.engine;
-    this.running = engine.queue
-      .roll(engine.lastSeq + 1)
-      .then(() => engine.storage.compressSealed())
-      .catch((error: unknown) => {
-        this.lastError = error;
-      })
-      .finally(() => (this.running = undefined));
+    if (sizes.logBytesSinceSnapshot >= threshold) this.request();
   }
 
   /**
-   * A checkpoint of everything written before this call: always (compact()), or only when there
-   * is something to fold in (close(): operations since the snapshot, or a pending upgrade,
-   * migration or repair). A background snapshot still streaming out is abandoned rather than
-   * finished: this one supersedes it.
+   * Starts a checkpoint in the background, after any running one. `now`: take the picture (and
+   * seal the log) at this call rather than when the checkpoint starts.
    */
-  async checkpoint(always = true): Promise<void> {
-    this.again = false; // A queued background run would be superseded too.
-    this.abort?.abort(new Error("superseded by a newer checkpoint"));
-    await this.idle();
-    await this.runOnce(always || this.force); // `force`: an abandoned run's upgrade or repair.
-    this.force = false;
-    this.lastError = undefined;
+  request(force = false, now = false): void {
+    if (this.readOnly || this.closed) return;
+    this.force ||= force;
+    if (this.queued) {
+      if (now) this.queued.picture = this.take();
+      return;
+    }
+    const job = this.job("checkpoint", now || this.jobs === 0);
+    this.queued = job;
+    this.submit(job);
   }
 
+  /**
+   * A checkpoint of everything written before this call, after any running one: always
+   * (compact()), or only when there is something to fold in (close(): operations since the
+   * snapshot, or a pending upgrade, migration or repair). Background work still queued or
+   * streaming out is superseded by it.
+   */
+  checkpoint(always = true): Promise<void> {
+    assert(!this.readOnly, "checkpoint of a read-only store");
+    if (this.queued) this.queued.cancelled = true;
+    this.queued = undefined;
+    this.streaming?.abort?.abort(new Error("superseded by a newer checkpoint"));
+    const job: Job = { kind: "checkpoint", picture: undefined, background: false, always, cancelled: false };
+    job.picture = this.take(always);
+    return this.submit(job);
+  }
+
+  /** Resolves when every job requested so far has finished. */
   async idle(): Promise<void> {
-    while (this.running) await this.running.catch(() => undefined);
+    while (this.jobs > 0) await this.chain;
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      const abort = (this.abort = new AbortController());
-      try {
-        await this.runOnce(this.force, abort.signal);
-        this.force = false;
-        this.lastError = undefined;
-      } catch (error) {
-        if (!abort.signal.aborted) this.lastError = error;
-        return;
-      } finally {
-        this.abort = undefined;
-      }
-    } while (this.again);
+  /** No new work is accepted; resolves when the work already requested has finished. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
   }
 
-  private async runOnce(force: boolean, signal?: AbortSignal): Promise<void> {
+  private job(kind: Job["kind"], pictureNow: boolean): Job {
+    const job: Job = { kind, picture: undefined, background: true, always: false, cancelled: false };
+    if (kind === "checkpoint" && pictureNow) job.picture = this.take();
+    if (kind === "seal") job.picture = this.rollOnly();
+    return job;
+  }
+
+  private submit(job: Job): Promise<void> {
+    this.jobs++;
+    const run = this.chain.then(() => this.run(job));
+    this.chain = run.then(
+      () => this.settle(job, undefined),
+      (error: unknown) => this.settle(job, error),
+    );
+    return run;
+  }
+
+  private settle(job: Job, error: unknown): void {
+    this.jobs--;
+    assert(this.jobs >= 0, "checkpointer job count stays non-negative");
+    if (!job.background) return;
+    if (error === undefined) this.lastError = undefined;
+    else if (!(job.abort?.signal.aborted ?? false) && !job.cancelled) this.lastError = error;
+  }
+
+  private async run(job: Job): Promise<void> {
+    if (this.queued === job) this.queued = undefined;
+    if (job.cancelled) return;
+    const picture = job.picture ?? this.take(job.always);
+    if (picture === undefined) return;
+    await picture.rolled;
+    if (job.kind === "seal") return this.engine.storage.compressSealed();
+    if (job.background) job.abort = new AbortController();
+    this.streaming = job;
+    try {
+      await this.writeSnapshot(picture, job.abort?.signal);
+    } finally {
+      this.streaming = undefined;
+    }
+    if (!job.background) this.lastError = undefined;
+  }
+
+  private async writeSnapshot(picture: Picture, signal: AbortSignal | undefined): Promise<void> {
     const engine = this.engine;
-    const seq = engine.lastSeq;
-    if (engine.history.recentCount === 0 && !force) return; // Nothing since the last snapshot.
-    const ts = engine.lastTs;
-    const stacks = engine.history.stacksState();
-    const records = recordList(engine.state);
-    await engine.queue.roll(seq + 1);
-    await engine.storage.writeSnapshot({ seq, ts, schemaVersion: engine.schemaVersion, stacks }, records, signal);
+    assert(picture.seq >= this.committedSeq, "a snapshot never replaces a newer one");
+    const { seq, ts, schemaVersion, stacks, records } = picture;
+    await engine.storage.writeSnapshot({ seq, ts, schemaVersion, stacks }, records, signal);
+    this.committedSeq = seq;
+    this.force = false;
     engine.history.forgetThrough(seq, stacks);
-    this.applyRetention(seq);
+    applyRetention(engine, this.retain, seq);
     await engine.storage.compressSealed();
   }
 
-  /** Prunes whole sealed segments the retention policy no longer needs (never past the snapshot). */
-  private applyRetention(snapshotSeq: number): void {
-    if (this.retain === "all") return;
+  /**
+   * The state now and a roll of the log after it; undefined when there is nothing to write
+   * (nothing since the last snapshot and no pending upgrade), or writing is no longer safe.
+   */
+  private take(always = false): Picture | undefined {
     const engine = this.engine;
-    let through = snapshotSeq;
-    if (this.retain.ops !== undefined) through = Math.min(through, engine.lastSeq - this.retain.ops);
-    if (this.retain.ms !== undefined) {
-      const cutoff = new Date(Date.now() - this.retain.ms).toISOString();
-      const old = engine.history.sealed().filter((s) => s.lastTs !== undefined && s.lastTs < cutoff);
-      through = Math.min(through, old.length > 0 ? old[old.length - 1]!.lastSeq! : 0);
+    if (engine.writeFailure() !== undefined) return undefined; // After a failed write, nothing is known.
+    const seq = engine.lastSeq;
+    if (seq === this.committedSeq && !always && !this.force) return undefined;
+    const rolled = this.roll(seq, true);
+    const picture: Picture = {
+      seq,
+      ts: engine.lastTs,
+      schemaVersion: engine.schemaVersion,
+      stacks: engine.history.stacksState(),
+      records: recordList(engine.state),
+      rolled,
+    };
+    return picture;
+  }
+
+  private rollOnly(): Picture | undefined {
+    const engine = this.engine;
+    if (engine.writeFailure() !== undefined) return undefined;
+    const rolled = this.roll(engine.lastSeq, false);
+    const picture = { seq: engine.lastSeq, ts: engine.lastTs, schemaVersion: engine.schemaVersion };
+    return { ...picture, stacks: { undo: [], redo: [] }, records: { ids: [], values: [] }, rolled };
+  }
+
+  /** Queues a seal of the log after `seq`; a checkpoint's roll restarts the threshold count. */
+  private roll(seq: number, forCheckpoint: boolean): Promise<void> {
+    if (forCheckpoint) {
+      assert(seq + 1 >= this.rolledBefore, "checkpoints seal the log at increasing seqs");
+      this.rolledBefore = seq + 1;
     }
-    if (through < engine.history.oldestSeq) return;
-    engine.storage.prune(through);
-    engine.history.clip(engine.history.oldestSeq);
+    const rolled = this.engine.queue.roll(seq + 1);
+    rolled.catch(() => undefined); // A superseded picture's roll has no one waiting on it.
+    return rolled;
   }
 }

@@ -44,15 +44,24 @@ export class CommitQueue {
   private timer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
   private failure: unknown;
   private idleWaiters: (() => void)[] = [];
+  /** Seq of the last operation written and synced. */
+  private durable: number;
 
   constructor(
     private readonly storage: Storage,
+    durableSeq: number,
     private readonly mode: WriteMode,
     private readonly groupCommitMs: number,
     /** Called with the seq of the first operation that did not become durable. */
     private readonly onFailure: (fromSeq: number, error: unknown) => void,
     private readonly onCommitted: () => void,
-  ) {}
+  ) {
+    this.durable = durableSeq;
+  }
+
+  get durableSeq(): number {
+    return this.durable;
+  }
 
   get failed(): unknown {
     return this.failure;
@@ -156,6 +165,11 @@ export class CommitQueue {
       return false;
     }
     this.items.splice(0, end);
+    if (ops.length > 0) {
+      const last = ops[ops.length - 1]!.seq;
+      assert(last > this.durable, "durable seq strictly increases");
+      this.durable = last;
+    }
     for (const item of group) item.resolve();
     return true;
   }

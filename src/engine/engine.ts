@@ -7,7 +7,8 @@ import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
 import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../util/time.js";
-import { Checkpointer, type CheckpointPolicy, type RetentionPolicy } from "./checkpointer.js";
+import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
+import type { RetentionPolicy } from "./retention.js";
 import { CommitQueue } from "./commit-queue.js";
 import { rebuildState, type MigrationOptions } from "./recovery.js";
 
@@ -64,18 +65,29 @@ export class Engine {
     this.lastTs = recovered.lastTs ?? loaded.snapshotTs;
     this.queue = new CommitQueue(
       storage,
+      this.seq,
       options.writeMode,
       options.groupCommitMs,
       (fromSeq) => this.revertFrom(fromSeq),
       () => this.checkpointer.afterCommit(),
     );
-    this.checkpointer = new Checkpointer(this, options.policy, options.retain, options.readOnly);
+    this.checkpointer = new Checkpointer(this, options.policy, options.retain, options.readOnly, loaded.snapshotSeq);
     const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
     if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
   }
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Seq of the last operation known durable: what views and the change feed may show. */
+  get durableSeq(): number {
+    return this.queue.durableSeq;
+  }
+
+  /** Wall-clock milliseconds from the injected clock (retention ages, archive names). */
+  nowMs(): number {
+    return Math.floor(this.options.clock() / 1000);
   }
 
   /** Turns changes into operations and applies them; returns them for the caller to commit. */
@@ -144,11 +156,17 @@ export class Engine {
     return undefined;
   }
 
+  /**
+   * Waits for every write and every checkpoint, compression and prune already started (none can
+   * start any more), then releases the storage: nothing touches the directory after this.
+   */
   async close(): Promise<void> {
     this.closed = true;
     try {
       await this.queue.flush().catch(() => undefined);
-      await this.checkpointer.idle();
+      await this.checkpointer.close();
+      await this.storage.idle();
+      assert(this.queue.pending === 0, "no write is pending at close");
     } finally {
       this.storage.close();
     }

@@ -58,12 +58,20 @@ export interface OpsQuery {
   id?: string;
 }
 
-/** Walks the retained history without loading it all: one segment at a time. */
-export async function* iterateOps(history: History, query: OpsQuery): AsyncGenerator<Operation> {
+/**
+ * Walks the retained history without loading it all: one segment at a time. `checkOpen` throws
+ * once the store is closed: nothing reads the directory after close().
+ */
+export async function* iterateOps(
+  history: History,
+  query: OpsQuery,
+  checkOpen: () => void,
+): AsyncGenerator<Operation> {
   const from = query.since === undefined ? history.oldestSeq : toSeq(history, resolvePoint(query.since, "since")) + 1;
   const to = query.until === undefined ? history.lastSeq : toSeq(history, resolvePoint(query.until, "until"));
   let next = Math.max(from, history.oldestSeq);
   while (next <= Math.min(to, history.lastSeq)) {
+    checkOpen();
     const segment = history.sealed().find((s) => s.firstSeq <= next && next <= s.lastSeq!);
     const end = Math.min(to, segment?.lastSeq ?? history.lastSeq);
     for (const op of history.range(next, end)) {

@@ -127,10 +127,14 @@ export class History {
     this.stacks.clip(oldest);
   }
 
-  /** Throws unless history reaches back to `seq` (the state after it can be rebuilt). */
-  checkReach(seq: number): void {
+  /**
+   * Throws unless history reaches back to `seq` (the state after it can be rebuilt). `byTime`:
+   * the seq came from a time, and the state just before the oldest retained operation is not
+   * known to be the state at that time (the operation before it, and its time, were pruned).
+   */
+  checkReach(seq: number, byTime = false): void {
     const oldest = this.oldestSeq;
-    if (seq >= oldest - 1 || oldest === 1) return;
+    if (oldest === 1 || seq >= oldest || seq >= this.lastSeq || (seq === oldest - 1 && !byTime)) return;
     const first = this.get(oldest);
     throw new InvalidArgumentError(
       `history before seq ${oldest - 1} was pruned by the retention policy; the oldest reachable ` +

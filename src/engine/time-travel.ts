@@ -3,6 +3,7 @@ import { resolvePoint, type HistoryPoint } from "../util/time.js";
 import { StoreView } from "../view.js";
 import type { Engine } from "./engine.js";
 import { toSeq } from "./history-query.js";
+import { assert } from "../util/assert.js";
 
 /**
  * The state after every operation with seq ≤ point (or ts ≤ point), never part of a batch: a
@@ -11,8 +12,13 @@ import { toSeq } from "./history-query.js";
  */
 export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<StoreView<T>> {
   const history = engine.history;
-  let seq = Math.min(toSeq(history, resolvePoint(point, "point")), engine.lastSeq);
-  history.checkReach(seq);
+  const resolved = resolvePoint(point, "point");
+  // A view shows durable state only: wait for the writes in flight up to the point.
+  if (resolved.kind === "time" || resolved.seq > engine.durableSeq) {
+    await engine.queue.flush().catch(() => undefined); // A failed write is reverted: not shown.
+  }
+  let seq = Math.min(toSeq(history, resolved), engine.durableSeq);
+  history.checkReach(seq, resolved.kind === "time");
   if (seq >= history.oldestSeq && seq < engine.lastSeq) {
     const op = history.get(seq);
     const next = history.get(seq + 1);
@@ -22,5 +28,6 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
   const later = history.range(seq + 1, engine.lastSeq);
   for (let i = later.length - 1; i >= 0; i--) revertOperation(state, later[i]!);
   const ts = seq > 0 && seq >= history.oldestSeq ? history.get(seq).ts : undefined;
+  assert(seq <= engine.durableSeq, "a view's seq is at most the durable seq");
   return new StoreView<T>(state, seq, ts);
 }

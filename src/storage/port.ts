@@ -96,5 +96,7 @@ export interface Storage {
   readArchive(name: string): Map<string, unknown>;
   archiveSegments(): { name: string; records: number }[];
   sizes(): StorageSizes;
+  /** Resolves when no background work (compression) of the storage is running. */
+  idle(): Promise<void>;
   close(): void;
 }

@@ -159,6 +159,8 @@ export class FsStorage implements Storage {
     this.reserveFileNumber();
     const written = await writeRecordFile(this.fs, path.join(this.location, file), header, records, signal);
     const manifest = this.requireManifest(); // Rolls may have happened meanwhile.
+    // Checkpoints run one at a time, in order: a newer snapshot is never replaced by an older one.
+    assert(seq >= (manifest.snapshot?.seq ?? 0), `snapshot at seq ${seq} would replace a newer one`);
     const old = manifest.snapshot?.file;
     const entry = { file, seq, ...(ts ? { ts } : {}), records: header.records, bytes: written.bytes, fileCrc: crcText(written.crc) };
     this.commit({ ...manifest, schemaVersion, snapshot: entry });
@@ -184,7 +186,7 @@ export class FsStorage implements Storage {
 
   readArchive(name: string): Map<string, unknown> {
     const found = this.readArchiveIfPresent(name);
-    if (!found) throw new InvalidArgumentError(`there is no archive segment named ${JSON.stringify(name)}`);
+    if (!found) throw new InvalidArgumentError(`Archive segment ${JSON.stringify(name)} not found`);
     return found;
   }
 
@@ -231,6 +233,10 @@ export class FsStorage implements Storage {
       this.commit({ ...manifest, segments });
       this.segmentFiles.remove([entry.file]);
     }
+  }
+
+  async idle(): Promise<void> {
+    await this.compressing;
   }
 
   close(): void {
