@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { setTimeout, clearTimeout } from "node:timers";
-import { OPSLOG_MODULE, STORES, storeById, versionOf } from "./lib/stores.mjs";
+import { OPSLOG_BASELINE_MODULE, OPSLOG_MODULE, STORES, storeById, versionOf } from "./lib/stores.mjs";
 import { median } from "./lib/records.mjs";
 import { analyseTrace, straceArgs, straceVersion } from "./lib/strace.mjs";
 import { mainTable, verificationTable, targets, targetsTable, limitsTable } from "./lib/report.mjs";
@@ -425,7 +425,9 @@ async function main() {
   const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(" ");
   const strace = straceVersion();
   if (!strace && !opts["skip-verify"]) log("bench: strace is not available: durability will be reported as unknown (apt-get install -y strace)");
-  const selected = opts.stores ? opts.stores.split(",").map((s) => storeById(s.trim())) : STORES;
+  const selected = opts.stores
+    ? opts.stores.split(",").map((s) => storeById(s.trim()))
+    : STORES.filter((s) => s.id !== "opslog-baseline" || OPSLOG_BASELINE_MODULE);
   const all = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
   const wanted = new Set(opts.workloads ? opts.workloads.split(",").map((w) => w.trim().toUpperCase()) : all);
   for (const w of wanted) if (!all.includes(w)) fail(`unknown workload ${w}`);

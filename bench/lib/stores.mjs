@@ -26,9 +26,17 @@ export const OPSLOG_MODULE = path.resolve(
   process.env.OPSLOG_BENCH_MODULE ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "index.js"),
 );
 
-async function loadOpslog() {
+/**
+ * OPSLOG_BENCH_BASELINE=path/to/index.js adds the row `opslog-baseline`: another build (for
+ * example the commit before a change) measured in the same run as the one under test.
+ */
+export const OPSLOG_BASELINE_MODULE = process.env.OPSLOG_BENCH_BASELINE
+  ? path.resolve(process.env.OPSLOG_BENCH_BASELINE)
+  : undefined;
+
+async function loadOpslog(module = OPSLOG_MODULE) {
   if (process.env.OPSLOG_BENCH_STUB === "1") return { Store: StubStore, stub: true };
-  const mod = await import(pathToFileURL(OPSLOG_MODULE).href);
+  const mod = await import(pathToFileURL(module).href);
   return { Store: mod.Store, stub: false };
 }
 
@@ -82,12 +90,12 @@ class StubStore {
   }
 }
 
-function opslogAdapter(options) {
+function opslogAdapter(options, module = OPSLOG_MODULE) {
   let store;
   let stub = false;
   return {
     async open(dir) {
-      const m = await loadOpslog();
+      const m = await loadOpslog(module);
       stub = m.stub;
       store = new m.Store();
       await store.open(dir, options);
@@ -312,6 +320,16 @@ function levelAdapter(sync) {
  */
 export const STORES = [
   { id: "opslog", label: "opslog", mode: "immediate (default)", full: true, make: () => opslogAdapter({}) },
+  {
+    id: "opslog-baseline",
+    label: `opslog baseline (${baselineName()})`,
+    mode: "immediate (default)",
+    full: true,
+    make: () => {
+      if (!OPSLOG_BASELINE_MODULE) throw new Error("opslog-baseline needs OPSLOG_BENCH_BASELINE=path/to/index.js");
+      return opslogAdapter({}, OPSLOG_BASELINE_MODULE);
+    },
+  },
   { id: "opslog-group", label: "opslog", mode: "group", make: () => opslogAdapter({ writeMode: "group" }) },
   { id: "opslog-async", label: "opslog", mode: "async", make: () => opslogAdapter({ writeMode: "async" }) },
   { id: "orig", label: "@backloghq/opslog 0.8.1", mode: "immediate (default)", full: true, make: () => originalOpslogAdapter({}) },
@@ -326,6 +344,12 @@ export const STORES = [
   { id: "lowdb", label: "lowdb", mode: "JSONFile", full: true, make: () => lowdbAdapter() },
   { id: "lokijs", label: "lokijs", mode: "fs adapter, save per write", full: true, make: () => lokiAdapter() },
 ];
+
+function baselineName() {
+  if (!OPSLOG_BASELINE_MODULE) return "unset";
+  const commit = path.join(path.dirname(OPSLOG_BASELINE_MODULE), "..", "COMMIT");
+  return fs.existsSync(commit) ? fs.readFileSync(commit, "utf8").trim() : path.basename(path.dirname(path.dirname(OPSLOG_BASELINE_MODULE)));
+}
 
 export function storeById(id) {
   const s = STORES.find((x) => x.id === id);
