@@ -9,7 +9,8 @@ import { assert } from "../util/assert.js";
 import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../util/time.js";
 import { Checkpointer, type CheckpointPolicy, type RetentionPolicy } from "./checkpointer.js";
 import { CommitQueue } from "./commit-queue.js";
-import { rebuildState, type MigrationOptions } from "./recovery.js";
+import { rebuildState, upgradeOperations, valueUpgrade } from "./recovery.js";
+import type { MigrationOptions } from "./recovery.js";
 
 export interface EngineOptions extends MigrationOptions {
   writeMode: WriteMode;
@@ -53,10 +54,18 @@ export class Engine {
       throw error;
     }
     this.state = recovered.state;
-    this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops);
+    this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
+    // Sealed history is migrated as it is read, with the same upgrade as recovery.
+    const schema = {
+      version: this.schemaVersion,
+      upgrade: (ops: readonly Operation[], fromVersion: number): void => {
+        const upgrade = valueUpgrade(options, fromVersion);
+        if (upgrade) upgradeOperations(ops, upgrade);
+      },
+    };
+    this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops, schema);
     this.seq = recovered.lastSeq;
     this.repair = loaded.repair;
-    this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
     this.clock = new MonotonicClock(options.clock);
     for (const ts of [loaded.snapshotTs, recovered.lastTs]) {
       if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -67,7 +69,7 @@ describe("regression: undo and history read from sealed segments are migrated", 
       const store = new Store<V2>();
       await store.open(dir, { version: 2, migrate, checkpointThreshold: 0 });
       const ops = store.getOps();
-      expect(ops.length).toBe(3);
+      expect(ops.length).toBe(3 + round);
       for (const op of ops) {
         expectV2(op.data);
         expectV2(op.prev);
@@ -94,5 +96,30 @@ describe("regression: undo and history read from sealed segments are migrated", 
     }
     expect((await reader.at(1)).get("a")).toEqual({ first: "Ann", version: 2 });
     await reader.close();
+  });
+
+  it("an upgraded opslog 0.x directory keeps its old history migrated across reopens", async () => {
+    const dir = tempDir();
+    fs.cpSync(path.resolve("tests/fixtures/legacy/a-snapshot-and-log"), dir, { recursive: true });
+    const tag = (record: unknown, from: number) => ({ ...(record as object), migratedFrom: from });
+    for (let round = 0; round < 2; round++) {
+      const store = new Store();
+      await store.open(dir, { version: 3, migrate: tag });
+      const ops = store.getOps();
+      expect(ops.length).toBeGreaterThan(0);
+      for (const op of ops) {
+        if (op.data !== undefined) expect(op.data).toHaveProperty("migratedFrom", 1);
+        if (op.prev !== null) expect(op.prev).toHaveProperty("migratedFrom", 1);
+      }
+      await store.close();
+    }
+    // The segment written before the migration carries its version (docs/FORMAT.md).
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as {
+      schemaVersion: number;
+      segments: { schemaVersion?: number }[];
+    };
+    expect(manifest.schemaVersion).toBe(3);
+    expect(manifest.segments[0]!.schemaVersion).toBe(1);
+    expect(manifest.segments.at(-1)!.schemaVersion).toBeUndefined();
   });
 });
