@@ -35,8 +35,11 @@ export class History {
     private readonly schema: HistorySchema,
   ) {
     this.memoryBase = ops[0]?.seq ?? snapshotSeq + 1;
-    this.baseStacks = stacks;
-    this.stacks = UndoStacks.from(stacks);
+    // Units before the oldest retained operation (pruned, or lost to a repair) cannot be undone.
+    const clipped = UndoStacks.from(stacks);
+    clipped.clip(this.oldestSeq);
+    this.baseStacks = stacks && clipped.toState();
+    this.stacks = UndoStacks.from(this.baseStacks);
     for (const unit of units(ops)) this.push(unit);
   }
 

@@ -5,7 +5,8 @@ import type { FileSystem } from "./file-system.js";
 import { formatVersion, snapshotFormatName } from "./log-format.js";
 import { readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
-import type { Manifest, SnapshotEntry } from "./manifest-file.js";
+import type { Manifest, SegmentEntry, SnapshotEntry } from "./manifest-file.js";
+import { assert } from "../../util/assert.js";
 import { quarantineFile, quarantineTail } from "./quarantine.js";
 import { readRecordFile, readSealedRecordFile, type RecordFileHeader } from "./record-file.js";
 
@@ -46,6 +47,7 @@ export function recoverFromManifest(
     manifestChanged: false,
   };
   loadSnapshot(fs, dir, result, options, report);
+  if (options.repair) repairSealedHistory(fs, dir, result, report);
   replaySegments(fs, dir, result, options, report);
   if (report.quarantined.length > 0) result.repair = report;
   return result;
@@ -103,6 +105,46 @@ function readCheckedSnapshot(
   result.manifest.snapshot = null;
   result.manifestChanged = true;
   return undefined;
+}
+
+/**
+ * Repair: checks every sealed segment that recovery does not replay (history before the
+ * snapshot, otherwise read only on demand). History must stay contiguous, so a damaged segment
+ * is moved to quarantine with every older one, and the seq range they held is reported lost.
+ */
+function repairSealedHistory(
+  fs: FileSystem,
+  dir: string,
+  result: Recovered,
+  report: RepairReport,
+): void {
+  const segments = result.manifest.segments;
+  let lost = -1;
+  for (let i = 0; i + 1 < segments.length; i++) {
+    if (segments[i + 1]!.firstSeq > result.snapshotSeq + 1) break; // Replayed: checked there.
+    if (isDamaged(fs, dir, segments[i]!)) lost = i;
+  }
+  if (lost < 0) return;
+  const last = segments[lost]!.lastSeq;
+  assert(last !== undefined, "a segment before the snapshot is sealed");
+  for (const segment of segments.slice(0, lost + 1)) {
+    report.quarantined.push(quarantineFile(fs, dir, segment.file, 0));
+  }
+  report.lostHistory = { fromSeq: segments[0]!.firstSeq, toSeq: last };
+  result.manifest.segments = segments.slice(lost + 1);
+  result.manifestChanged = true;
+  assert(result.manifest.segments[0]!.firstSeq === last + 1, "retained history stays contiguous");
+}
+
+/** Whether a sealed segment fails its checks (record CRCs, seq order, gzip CRC, last seq). */
+function isDamaged(fs: FileSystem, dir: string, segment: SegmentEntry): boolean {
+  try {
+    const read = readSegment(fs, dir, segment.file, segment.firstSeq, false, segment.lastSeq);
+    return read.damage !== undefined;
+  } catch (error) {
+    if (error instanceof CorruptionError) return true;
+    throw error;
+  }
 }
 
 function replaySegments(
