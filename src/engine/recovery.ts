@@ -61,6 +61,8 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
   if (upgrade) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
   // The operations are fresh objects from the reader: upgraded and frozen in place.
   const ops: Operation[] = loaded.ops;
+  const first = ops[0];
+  if (first) assert(first.seq === loaded.snapshotSeq + 1, "replay starts at snapshot seq + 1");
   if (upgrade) upgradeOperations(ops, upgrade);
   for (const op of ops) {
     freezeParsed(op.prev);

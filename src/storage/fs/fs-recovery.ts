@@ -1,4 +1,4 @@
-import { CorruptionError, OpslogError } from "../../errors.js";
+import { CorruptionError } from "../../errors.js";
 import type { StacksState } from "../../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../../types.js";
 import type { FileSystem } from "./file-system.js";
@@ -156,12 +156,17 @@ function replaySegments(
 ): void {
   const segments = result.manifest.segments;
   let expected = 0;
+  /** Where the replayed log ends: its last seq, and the file and offset after it. */
+  let end: LogEnd | undefined;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const next = segments[i + 1];
     if (next && next.firstSeq <= result.snapshotSeq + 1) continue;
     const active = i === segments.length - 1;
     const read = readSegment(fs, dir, segment.file, segment.firstSeq, active, active ? undefined : segment.lastSeq);
+    const lastRead = read.records.at(-1)?.seq ?? end?.seq ?? segment.firstSeq - 1;
+    const firstFile = end?.first ?? segment.file;
+    end = { seq: lastRead, file: segment.file, offset: read.validBytes, first: firstFile };
     const first = read.records[0];
     if (expected !== 0 && first && first.seq !== expected) {
       throw new CorruptionError(segment.file, 0, `starts at seq ${first.seq}; ${expected} expected`);
@@ -176,11 +181,39 @@ function replaySegments(
     if (!options.repair) throw new CorruptionError(segment.file, read.damage.offset, read.damage.reason);
     repairSegment(fs, dir, result, i, read.damage.offset, report);
     result.activeBytes = read.validBytes;
-    return;
+    break;
   }
-  const last = result.ops[result.ops.length - 1];
-  if (last && last.seq < result.snapshotSeq) {
-    throw new OpslogError("OPSLOG_CORRUPTION", "the log ends before the snapshot it follows");
+  if (end) checkReplayStart(result, end);
+}
+
+interface LogEnd {
+  seq: number;
+  file: string;
+  offset: number;
+  /** The first segment replayed. */
+  first: string;
+}
+
+/**
+ * The replayed log must continue the snapshot exactly: its first operation after the snapshot
+ * is snapshot seq + 1, and it reaches at least the snapshot's seq (appends continue from there).
+ * Anything else means operations are missing (a stale snapshot committed over a newer one, or a
+ * log pruned past it): reported, never replayed over a hole.
+ */
+function checkReplayStart(result: Recovered, end: LogEnd): void {
+  const snapshotSeq = result.snapshotSeq;
+  const first = result.ops[0];
+  if (first && first.seq !== snapshotSeq + 1) {
+    const gap = `operations ${snapshotSeq + 1}–${first.seq - 1} are missing`;
+    const reason =
+      `the log after the snapshot (seq ${snapshotSeq}) starts at seq ${first.seq}: ${gap}`;
+    throw new CorruptionError(end.first, 0, reason);
+  }
+  if (!first && end.seq < snapshotSeq) {
+    const reason =
+      `the log ends at seq ${end.seq}, before the snapshot's seq ${snapshotSeq}: ` +
+      `operations ${end.seq + 1}–${snapshotSeq} are missing from the log`;
+    throw new CorruptionError(end.file, end.offset, reason);
   }
 }
 
