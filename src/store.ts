@@ -39,8 +39,12 @@ export class Store<T = Record<string, unknown>> {
     try {
       this.engine = createEngine(dir, options);
       await this.engine.checkpointer.idle();
+      checkMigrationPersisted(this.engine);
     } catch (error) {
       this.phase = "new";
+      // A failed open releases everything it took (the lock, open files).
+      await this.engine?.close().catch(() => undefined);
+      this.engine = undefined;
       throw error instanceof OpslogError ? error : toIoError(`opening ${dir}`, error);
     }
     this.readOnly = options.readOnly === true;
@@ -315,6 +319,15 @@ function createEngine<T>(dir: string, options: StoreOptions<T>): Engine {
     version: options.version ?? 1,
     migrate: options.migrate as ((record: unknown, from: number) => unknown) | undefined,
   });
+}
+
+/**
+ * A migration must be checkpointed before the store is used: operations written after it are
+ * at the new version, and a log the manifest still calls old would be migrated twice.
+ */
+function checkMigrationPersisted(engine: Engine): void {
+  const failure = engine.checkpointer.lastError;
+  if (engine.migrated && failure !== undefined) throw failure;
 }
 
 function checkpointPolicy(threshold: number | undefined): CheckpointPolicy {

@@ -68,6 +68,12 @@ export interface OperationOptions {
 export interface RepairReport {
   /** Files whose damaged tail was moved aside. */
   quarantined: { file: string; offset: number; bytes: number; quarantineFile: string }[];
+  /**
+   * Set when damaged sealed history was moved to quarantine: the operations with
+   * fromSeq ≤ seq ≤ toSeq are no longer in the history (getOps, undo, at() stop after toSeq).
+   * The state is not affected: those operations are all in the snapshot.
+   */
+  lostHistory?: { fromSeq: number; toSeq: number };
 }
 
 export interface StoreStats {

@@ -10,7 +10,8 @@ import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../uti
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import type { RetentionPolicy } from "./retention.js";
 import { CommitQueue } from "./commit-queue.js";
-import { rebuildState, type MigrationOptions } from "./recovery.js";
+import { rebuildState, upgradeOperations, valueUpgrade } from "./recovery.js";
+import type { MigrationOptions } from "./recovery.js";
 
 export interface EngineOptions extends MigrationOptions {
   writeMode: WriteMode;
@@ -33,6 +34,8 @@ export class Engine {
   readonly checkpointer: Checkpointer;
   readonly repair: RepairReport | undefined;
   schemaVersion: number;
+  /** Records were migrated at open: the checkpoint at open persists the new version. */
+  readonly migrated: boolean;
   /** Timestamp of the last operation applied. */
   lastTs: string | undefined;
   private seq: number;
@@ -46,34 +49,45 @@ export class Engine {
     private readonly options: EngineOptions,
   ) {
     const loaded = storage.load();
-    let recovered;
+    // Whatever fails after load (recovery, or rebuilding the undo stacks from a damaged sealed
+    // segment) releases the lock and the descriptors load took: a failed open holds nothing.
     try {
-      recovered = rebuildState(loaded, options);
+      const recovered = rebuildState(loaded, options);
+      this.state = recovered.state;
+      this.migrated = recovered.migrated;
+      this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
+      // Sealed history is migrated as it is read, with the same upgrade as recovery.
+      const schema = {
+        version: this.schemaVersion,
+        upgrade: (ops: readonly Operation[], fromVersion: number): void => {
+          const upgrade = valueUpgrade(options, fromVersion);
+          if (upgrade) upgradeOperations(ops, upgrade);
+        },
+      };
+      this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops, schema);
+      this.seq = recovered.lastSeq;
+      this.repair = loaded.repair;
+      this.clock = new MonotonicClock(options.clock);
+      for (const ts of [loaded.snapshotTs, recovered.lastTs]) {
+        if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
+      }
+      this.lastTs = recovered.lastTs ?? loaded.snapshotTs;
+      this.queue = new CommitQueue(
+        storage,
+        this.seq,
+        options.writeMode,
+        options.groupCommitMs,
+        (fromSeq) => this.revertFrom(fromSeq),
+        () => this.checkpointer.afterCommit(),
+      );
+      const { policy, retain, readOnly } = options;
+      this.checkpointer = new Checkpointer(this, policy, retain, readOnly, loaded.snapshotSeq);
+      const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
+      if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
     } catch (error) {
       storage.close();
       throw error;
     }
-    this.state = recovered.state;
-    this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops);
-    this.seq = recovered.lastSeq;
-    this.repair = loaded.repair;
-    this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
-    this.clock = new MonotonicClock(options.clock);
-    for (const ts of [loaded.snapshotTs, recovered.lastTs]) {
-      if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
-    }
-    this.lastTs = recovered.lastTs ?? loaded.snapshotTs;
-    this.queue = new CommitQueue(
-      storage,
-      this.seq,
-      options.writeMode,
-      options.groupCommitMs,
-      (fromSeq) => this.revertFrom(fromSeq),
-      () => this.checkpointer.afterCommit(),
-    );
-    this.checkpointer = new Checkpointer(this, options.policy, options.retain, options.readOnly, loaded.snapshotSeq);
-    const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
-    if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
   }
 
   get lastSeq(): number {

@@ -6,6 +6,15 @@ import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 
 /**
+ * How operations read from sealed segments reach the current schema version: `upgrade` brings
+ * fresh (not yet frozen) operations written under `fromVersion` to `version`, in place.
+ */
+export interface HistorySchema {
+  version: number;
+  upgrade(ops: readonly Operation[], fromVersion: number): void;
+}
+
+/**
  * The retained history: operations since the last snapshot in memory, older ones in sealed log
  * segments on disk (read on demand), plus the undo/redo stacks. Every operation is reachable by
  * seq, so undo, redo, getHistory and time travel reach across checkpoints and reopens.
@@ -23,10 +32,14 @@ export class History {
     snapshotSeq: number,
     stacks: StacksState | undefined,
     ops: readonly Operation[],
+    private readonly schema: HistorySchema,
   ) {
     this.memoryBase = ops[0]?.seq ?? snapshotSeq + 1;
-    this.baseStacks = stacks;
-    this.stacks = UndoStacks.from(stacks);
+    // Units before the oldest retained operation (pruned, or lost to a repair) cannot be undone.
+    const clipped = UndoStacks.from(stacks);
+    clipped.clip(this.oldestSeq);
+    this.baseStacks = stacks && clipped.toState();
+    this.stacks = UndoStacks.from(this.baseStacks);
     for (const unit of units(ops)) this.push(unit);
   }
 
@@ -149,10 +162,17 @@ export class History {
     this.stacks.track(unit, unitKind(ops[0]!), this.unitEndingAt);
   }
 
-  /** A sealed segment's operations, frozen: they are handed out and cached. */
+  /**
+   * A sealed segment's operations at the current schema version, frozen: they are handed out
+   * and cached, so the first read migrates them (SPEC §2.3: history is at the current version).
+   */
   private segmentOps(segment: SegmentInfo): readonly Operation[] {
     const ops = this.storage.readSegmentOps(segment);
     if (ops.length > 0 && !Object.isFrozen(ops[ops.length - 1])) {
+      assert(ops[0]!.seq === segment.firstSeq, `${segment.file} starts at its first seq`);
+      // A segment at the current version (or a newer one, which cannot be downgraded) is kept.
+      const from = segment.schemaVersion;
+      if (from < this.schema.version) this.schema.upgrade(ops, from);
       for (const op of ops) {
         freezeParsed(op.data);
         freezeParsed(op.prev);

@@ -3,6 +3,7 @@ import type { Operation } from "../types.js";
 import { freezeParsed, toStoredValue } from "../model/value.js";
 import { parsedValue } from "../model/raw-record.js";
 import { applyOperation, type State } from "../model/operation.js";
+import { assert } from "../util/assert.js";
 
 export interface MigrationOptions {
   version: number;
@@ -18,25 +19,54 @@ export interface RecoveredState {
   migrated: boolean;
 }
 
+/** Brings one stored value written under `from` to `options.version`; undefined: no migration. */
+export function valueUpgrade(
+  options: MigrationOptions,
+  from: number,
+): ((value: unknown) => unknown) | undefined {
+  const migrate = options.migrate;
+  if (!migrate || from >= options.version) return undefined;
+  return (value) =>
+    value === null || value === undefined
+      ? value
+      : toStoredValue(migrate(value, from), "migrate(record)");
+}
+
+/**
+ * Upgrades the values of parsed, not yet frozen operations in place. Every new value is made
+ * before any is assigned, so a migrate() that throws leaves the operations untouched (a later
+ * read must not migrate half of them twice).
+ */
+export function upgradeOperations(
+  ops: readonly Operation[],
+  upgrade: (value: unknown) => unknown,
+): void {
+  const prevs = ops.map((op) => (op.prev === null ? null : upgrade(op.prev)));
+  const datas = ops.map((op) => (op.op === "set" ? upgrade(op.data) : undefined));
+  ops.forEach((op, i) => {
+    assert(!Object.isFrozen(op), "only fresh operations are upgraded");
+    op.prev = prevs[i];
+    if (op.op === "set") op.data = datas[i];
+  });
+}
+
 /**
  * Builds the in-memory state from what storage loaded: snapshot records, then the log replayed
  * over them, migrating records written under an older schema version (SPEC §1 `migrate`).
  */
 export function rebuildState(loaded: LoadedStore, options: MigrationOptions): RecoveredState {
-  const from = loaded.schemaVersion;
-  const migrate = options.migrate && from < options.version ? options.migrate : undefined;
-  const upgrade = (value: unknown): unknown =>
-    migrate && value !== null && value !== undefined
-      ? toStoredValue(migrate(value, from), "migrate(record)")
-      : freezeParsed(value);
+  const upgrade = valueUpgrade(options, loaded.schemaVersion);
   // Snapshot records are frozen lazily, when first handed out (Store), to keep open fast.
   const state: State = loaded.records;
-  if (migrate) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
+  if (upgrade) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
   // The operations are fresh objects from the reader: upgraded and frozen in place.
   const ops: Operation[] = loaded.ops;
+  const first = ops[0];
+  if (first) assert(first.seq === loaded.snapshotSeq + 1, "replay starts at snapshot seq + 1");
+  if (upgrade) upgradeOperations(ops, upgrade);
   for (const op of ops) {
-    if (op.prev !== null) op.prev = upgrade(op.prev);
-    if (op.op === "set") op.data = upgrade(op.data);
+    freezeParsed(op.prev);
+    if (op.op === "set") freezeParsed(op.data);
     if (op.meta) freezeParsed(op.meta);
     Object.freeze(op);
     applyOperation(state, op);
@@ -47,6 +77,6 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
     ops,
     lastSeq: last?.seq ?? loaded.snapshotSeq,
     lastTs: last?.ts,
-    migrated: migrate !== undefined,
+    migrated: upgrade !== undefined,
   };
 }

@@ -53,6 +53,8 @@ export interface SegmentInfo {
   firstTs?: string;
   lastTs?: string;
   bytes: number;
+  /** Schema version of the values in the segment's operations. */
+  schemaVersion: number;
 }
 
 export interface StorageSizes {

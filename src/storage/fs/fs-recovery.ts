@@ -1,11 +1,12 @@
-import { CorruptionError, OpslogError } from "../../errors.js";
+import { CorruptionError } from "../../errors.js";
 import type { StacksState } from "../../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../../types.js";
 import type { FileSystem } from "./file-system.js";
 import { formatVersion, snapshotFormatName } from "./log-format.js";
 import { readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
-import type { Manifest, SnapshotEntry } from "./manifest-file.js";
+import type { Manifest, SegmentEntry, SnapshotEntry } from "./manifest-file.js";
+import { assert } from "../../util/assert.js";
 import { quarantineFile, quarantineTail } from "./quarantine.js";
 import { readRecordFile, readSealedRecordFile, type RecordFileHeader } from "./record-file.js";
 
@@ -46,6 +47,7 @@ export function recoverFromManifest(
     manifestChanged: false,
   };
   loadSnapshot(fs, dir, result, options, report);
+  if (options.repair) repairSealedHistory(fs, dir, result, report);
   replaySegments(fs, dir, result, options, report);
   if (report.quarantined.length > 0) result.repair = report;
   return result;
@@ -105,6 +107,46 @@ function readCheckedSnapshot(
   return undefined;
 }
 
+/**
+ * Repair: checks every sealed segment that recovery does not replay (history before the
+ * snapshot, otherwise read only on demand). History must stay contiguous, so a damaged segment
+ * is moved to quarantine with every older one, and the seq range they held is reported lost.
+ */
+function repairSealedHistory(
+  fs: FileSystem,
+  dir: string,
+  result: Recovered,
+  report: RepairReport,
+): void {
+  const segments = result.manifest.segments;
+  let lost = -1;
+  for (let i = 0; i + 1 < segments.length; i++) {
+    if (segments[i + 1]!.firstSeq > result.snapshotSeq + 1) break; // Replayed: checked there.
+    if (isDamaged(fs, dir, segments[i]!)) lost = i;
+  }
+  if (lost < 0) return;
+  const last = segments[lost]!.lastSeq;
+  assert(last !== undefined, "a segment before the snapshot is sealed");
+  for (const segment of segments.slice(0, lost + 1)) {
+    report.quarantined.push(quarantineFile(fs, dir, segment.file, 0));
+  }
+  report.lostHistory = { fromSeq: segments[0]!.firstSeq, toSeq: last };
+  result.manifest.segments = segments.slice(lost + 1);
+  result.manifestChanged = true;
+  assert(result.manifest.segments[0]!.firstSeq === last + 1, "retained history stays contiguous");
+}
+
+/** Whether a sealed segment fails its checks (record CRCs, seq order, gzip CRC, last seq). */
+function isDamaged(fs: FileSystem, dir: string, segment: SegmentEntry): boolean {
+  try {
+    const read = readSegment(fs, dir, segment.file, segment.firstSeq, false, segment.lastSeq);
+    return read.damage !== undefined;
+  } catch (error) {
+    if (error instanceof CorruptionError) return true;
+    throw error;
+  }
+}
+
 function replaySegments(
   fs: FileSystem,
   dir: string,
@@ -114,12 +156,17 @@ function replaySegments(
 ): void {
   const segments = result.manifest.segments;
   let expected = 0;
+  /** Where the replayed log ends: its last seq, and the file and offset after it. */
+  let end: LogEnd | undefined;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const next = segments[i + 1];
     if (next && next.firstSeq <= result.snapshotSeq + 1) continue;
     const active = i === segments.length - 1;
     const read = readSegment(fs, dir, segment.file, segment.firstSeq, active, active ? undefined : segment.lastSeq);
+    const lastRead = read.records.at(-1)?.seq ?? end?.seq ?? segment.firstSeq - 1;
+    const firstFile = end?.first ?? segment.file;
+    end = { seq: lastRead, file: segment.file, offset: read.validBytes, first: firstFile };
     const first = read.records[0];
     if (expected !== 0 && first && first.seq !== expected) {
       throw new CorruptionError(segment.file, 0, `starts at seq ${first.seq}; ${expected} expected`);
@@ -134,11 +181,39 @@ function replaySegments(
     if (!options.repair) throw new CorruptionError(segment.file, read.damage.offset, read.damage.reason);
     repairSegment(fs, dir, result, i, read.damage.offset, report);
     result.activeBytes = read.validBytes;
-    return;
+    break;
   }
-  const last = result.ops[result.ops.length - 1];
-  if (last && last.seq < result.snapshotSeq) {
-    throw new OpslogError("OPSLOG_CORRUPTION", "the log ends before the snapshot it follows");
+  if (end) checkReplayStart(result, end);
+}
+
+interface LogEnd {
+  seq: number;
+  file: string;
+  offset: number;
+  /** The first segment replayed. */
+  first: string;
+}
+
+/**
+ * The replayed log must continue the snapshot exactly: its first operation after the snapshot
+ * is snapshot seq + 1, and it reaches at least the snapshot's seq (appends continue from there).
+ * Anything else means operations are missing (a stale snapshot committed over a newer one, or a
+ * log pruned past it): reported, never replayed over a hole.
+ */
+function checkReplayStart(result: Recovered, end: LogEnd): void {
+  const snapshotSeq = result.snapshotSeq;
+  const first = result.ops[0];
+  if (first && first.seq !== snapshotSeq + 1) {
+    const gap = `operations ${snapshotSeq + 1}–${first.seq - 1} are missing`;
+    const reason =
+      `the log after the snapshot (seq ${snapshotSeq}) starts at seq ${first.seq}: ${gap}`;
+    throw new CorruptionError(end.first, 0, reason);
+  }
+  if (!first && end.seq < snapshotSeq) {
+    const reason =
+      `the log ends at seq ${end.seq}, before the snapshot's seq ${snapshotSeq}: ` +
+      `operations ${end.seq + 1}–${snapshotSeq} are missing from the log`;
+    throw new CorruptionError(end.file, end.offset, reason);
   }
 }
 

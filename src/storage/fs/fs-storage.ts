@@ -21,7 +21,7 @@ import {
 } from "./log-format.js";
 import { encodeLogLine } from "./log-record.js";
 import { LogWriter } from "./log-writer.js";
-import { writeManifest, type Manifest } from "./manifest-file.js";
+import { writeManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
 import { readRecordFile, writeRecordFile } from "./record-file.js";
 
 export interface FsStorageOptions {
@@ -163,7 +163,8 @@ export class FsStorage implements Storage {
     assert(seq >= (manifest.snapshot?.seq ?? 0), `snapshot at seq ${seq} would replace a newer one`);
     const old = manifest.snapshot?.file;
     const entry = { file, seq, ...(ts ? { ts } : {}), records: header.records, bytes: written.bytes, fileCrc: crcText(written.crc) };
-    this.commit({ ...manifest, schemaVersion, snapshot: entry });
+    const segments = stampSchemaVersion(manifest, schemaVersion, seq);
+    this.commit({ ...manifest, schemaVersion, snapshot: entry, segments });
     this.snapshotBytes = written.bytes;
     this.logBytesSinceSnapshot = this.writer?.bytes ?? 0;
     if (old) this.obsolete.push(old);
@@ -299,6 +300,26 @@ export class FsStorage implements Storage {
     assert(this.manifest !== undefined, "storage used before load");
     return this.manifest;
   }
+}
+
+/**
+ * The segments for a manifest at `schemaVersion` whose snapshot is at `seq`. When the version
+ * changes (the migration checkpoint), segments written before it keep the old version in their
+ * entry, so that history read from them is still migrated (docs/FORMAT.md).
+ */
+function stampSchemaVersion(
+  manifest: Manifest,
+  schemaVersion: number,
+  seq: number,
+): SegmentEntry[] {
+  if (schemaVersion === manifest.schemaVersion) return manifest.segments;
+  assert(schemaVersion > manifest.schemaVersion, "the schema version only grows");
+  const last = manifest.segments.length - 1;
+  return manifest.segments.map((entry, index) => {
+    if (entry.schemaVersion !== undefined || entry.firstSeq > seq) return entry;
+    assert(index < last, "the active segment starts after the snapshot");
+    return { ...entry, schemaVersion: manifest.schemaVersion };
+  });
 }
 
 /** Every file a manifest names: never deleted while it names them. */

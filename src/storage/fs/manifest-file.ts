@@ -16,6 +16,12 @@ export interface SegmentEntry {
   lastTs?: string;
   /** Set when the segment is sealed: its size on disk. */
   bytes?: number;
+  /**
+   * Schema version of the values in its operations, when older than the manifest's: set on the
+   * segments written before a migration, in the commit that raises `schemaVersion`. Absent: the
+   * manifest's `schemaVersion`.
+   */
+  schemaVersion?: number;
 }
 
 export interface SnapshotEntry {
@@ -102,6 +108,7 @@ function checkManifestShape(m: Manifest): void {
     Array.isArray(m.segments) &&
     m.segments.length > 0 &&
     m.segments.every((s) => typeof s.file === "string" && Number.isInteger(s.firstSeq)) &&
+    m.segments.every((s) => s.schemaVersion === undefined || Number.isInteger(s.schemaVersion)) &&
     Array.isArray(m.archive) &&
     (m.snapshot === null || (typeof m.snapshot.file === "string" && Number.isInteger(m.snapshot.seq)));
   if (!ok) throw new CorruptionError(manifestFile, 0, "manifest fields are missing or malformed");

@@ -44,6 +44,7 @@ export class SegmentFiles {
       lastSeq: index === last ? undefined : (entry.lastSeq ?? entry.firstSeq - 1),
       ...(index === last ? active : timestamps(entry)),
       bytes: index === last ? activeBytes : (entry.bytes ?? 0),
+      schemaVersion: entry.schemaVersion ?? manifest.schemaVersion,
     }));
   }
 
