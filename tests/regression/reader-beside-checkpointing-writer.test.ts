@@ -94,6 +94,24 @@ describe("regression: read-only readers beside a checkpointing writer", () => {
     await writer.close();
   });
 
+  it("keeps history reads contiguous when pruning is found after older segments were read", async () => {
+    const dir = tempDir();
+    const writer = new Store<Value>();
+    await writer.open(dir, { checkpointThreshold: 0, retain: { ops: 15 } });
+    for (let from = 1; from <= 21; from += 10) await writeAndCompact(writer, from, 10);
+    for (let n = 31; n <= 35; n++) await writer.set(`r${n % 7}`, { n });
+    const reader = new Store<Value>();
+    await reader.open(dir, { readOnly: true }); // Sealed: ops 11–20 and 21–30; 31–35 in memory.
+    for await (const op of reader.ops()) if (op.seq === 11) break; // Reads (and caches) 11–20 only.
+    await writeAndCompact(writer, 36, 20); // Prunes ops 11–30.
+    // The cached 11–20 must not be used past the gap: at(15) would show the state at 30.
+    await expect(reader.at(15)).rejects.toMatchObject({ code: "OPSLOG_INVALID_ARGUMENT" });
+    expect(reader.getOps().map((op) => op.seq)).toEqual([31, 32, 33, 34, 35]);
+    expect((await reader.at(33)).get("r5")).toEqual({ n: 33 });
+    await reader.close();
+    await writer.close();
+  });
+
   it("opens read-only although the manifest it read names a snapshot replaced since", async () => {
     const dir = tempDir();
     const writer = new Store<Value>();
