@@ -65,6 +65,7 @@ async function cliReads(dir: string, done: { value: boolean }): Promise<CliTally
     await run(["ls", dir, "--ids-only"]);
     await run(["log", dir, "--json"]);
     await run(["get", dir, "fixed"]);
+    await run(["at", dir, "2999-01-01T00:00:00Z", "get", "fixed"]); // Walks every segment's times.
     if (seq <= 20) continue; // info failed (counted): no point to read at.
     await run(["log", dir, "--since", String(seq - 20)]);
     // The writer goes on meanwhile (thousands of operations a second): the point may be pruned.
@@ -101,15 +102,15 @@ describe("readers in other processes beside a checkpointing writer", () => {
     const tally = await cliRun;
     if (process.env["OPSLOG_TEST_VERBOSE"]) console.log({ seq, snapshots, results, tally });
     expect(last).toBe("done");
-    // The writer really did make progress of every kind many times.
-    expect(Number(seq)).toBeGreaterThan(1000);
-    expect(Number(snapshots)).toBeGreaterThan(10);
+    // The writer really did make progress of every kind many times (a checkpoint per 50 ops).
+    expect(Number(seq)).toBeGreaterThan(900);
+    expect(Number(snapshots)).toBeGreaterThan(5);
     for (const result of results) {
       expect(result.messages).toEqual([]);
       expect(result.failures).toBe(0);
-      expect(result.reads).toBeGreaterThan(20);
+      expect(result.reads).toBeGreaterThanOrEqual(10); // Each a whole open-read-close round.
     }
     expect(tally.failures).toEqual([]);
-    expect(tally.runs).toBeGreaterThanOrEqual(6); // Every read command ran beside the writer.
+    expect(tally.runs).toBeGreaterThanOrEqual(7); // Every read command ran beside the writer.
   }, 40_000);
 });
