@@ -76,21 +76,28 @@ export class History {
     }
     const segment = this.segmentOf(seq);
     const op = this.segmentOps(segment)[seq - segment.firstSeq];
+    if (op === undefined && seq < this.oldestSeq) throw notRetained(seq); // Pruned by a writer.
     assert(op !== undefined && op.seq === seq, `operation ${seq} is in ${segment.file}`);
     return op;
   }
 
   /** Operations with from ≤ seq ≤ to, oldest first. */
   range(from: number, to: number): Operation[] {
-    const result: Operation[] = [];
+    let result: Operation[] = [];
     const start = Math.max(from, this.oldestSeq);
     const end = Math.min(to, this.lastSeq);
+    let pruned = false;
     for (const segment of this.sealed()) {
       if (segment.lastSeq! < start || segment.firstSeq > end || segment.firstSeq >= this.memoryBase) continue;
-      for (const op of this.segmentOps(segment)) {
+      const ops = this.segmentOps(segment);
+      pruned ||= ops.length === 0;
+      for (const op of ops) {
         if (op.seq >= start && op.seq <= end && op.seq < this.memoryBase) result.push(op);
       }
     }
+    // A read-only store finds out here that the writer pruned segments since it opened: its
+    // history now starts later, and nothing read before that point may leave a gap.
+    if (pruned) result = result.filter((op) => op.seq >= this.oldestSeq);
     for (let seq = Math.max(start, this.memoryBase); seq <= end; seq++) result.push(this.memory[seq - this.memoryBase]!);
     return result;
   }
@@ -185,9 +192,13 @@ export class History {
 
   private segmentOf(seq: number): SegmentInfo {
     const segment = this.sealed().find((s) => s.firstSeq <= seq && seq <= s.lastSeq!);
-    if (!segment) throw new InvalidArgumentError(`operation ${seq} is not in the retained history`);
+    if (!segment) throw notRetained(seq);
     return segment;
   }
+}
+
+function notRetained(seq: number): InvalidArgumentError {
+  return new InvalidArgumentError(`operation ${seq} is not in the retained history`);
 }
 
 /** Splits operations (whole batches, in seq order) into their units. */

@@ -26,6 +26,7 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
   }
   const state: State = new Map(engine.state);
   const later = history.range(seq + 1, engine.lastSeq);
+  history.checkReach(seq); // Again: a read-only store may have learnt of pruning meanwhile.
   for (let i = later.length - 1; i >= 0; i--) revertOperation(state, later[i]!);
   const ts = seq > 0 && seq >= history.oldestSeq ? history.get(seq).ts : undefined;
   assert(seq <= engine.durableSeq, "a view's seq is at most the durable seq");

@@ -8,6 +8,7 @@ import { upgradeLegacy, viewLegacy } from "./legacy-upgrade.js";
 import { archiveDir, opsDir, quarantineDir, snapshotsDir } from "./log-format.js";
 import { readManifest, writeManifest, type Manifest, type ManifestRead } from "./manifest-file.js";
 import { rebuildManifest } from "./manifest-rebuild.js";
+import { readBesideWriter } from "./reader-retry.js";
 import { CorruptionError } from "../../errors.js";
 import type { RepairReport } from "../../types.js";
 
@@ -27,11 +28,19 @@ export interface LoadedDirectory {
   obsolete: string[];
 }
 
-/** Opens a store directory of any supported kind: new, current format, or opslog 0.x. */
+/**
+ * Opens a store directory of any supported kind: new, current format, or opslog 0.x. A reader
+ * starts over when the writer deleted a file its manifest named (reader-retry.ts).
+ */
 export function loadDirectory(fs: FileSystem, dir: string, options: LoadOptions): LoadedDirectory {
   if (options.readOnly && options.repair) {
     throw new InvalidArgumentError("repair needs a writable store; drop readOnly to repair");
   }
+  if (options.readOnly) return readBesideWriter(fs, dir, () => loadOnce(fs, dir, options));
+  return loadOnce(fs, dir, options);
+}
+
+function loadOnce(fs: FileSystem, dir: string, options: LoadOptions): LoadedDirectory {
   const report: RepairReport = { quarantined: [] };
   const read = readManifestOrRebuild(fs, dir, options, report);
   if (read.kind === "missing") return options.readOnly ? emptyView(options) : initialise(fs, dir, options);

@@ -21,7 +21,8 @@ import {
 } from "./log-format.js";
 import { encodeLogLine } from "./log-record.js";
 import { LogWriter } from "./log-writer.js";
-import { writeManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
+import { readManifest, writeManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
+import { readerManifest, readSegmentBesideWriter } from "./reader-retry.js";
 import { readRecordFile, writeRecordFile } from "./record-file.js";
 
 export interface FsStorageOptions {
@@ -208,7 +209,9 @@ export class FsStorage implements Storage {
   }
 
   readSegmentOps(segment: SegmentInfo): Operation[] {
-    return this.segmentFiles.readOps(segment);
+    const read = (named: SegmentInfo) => this.segmentFiles.readOps(named);
+    if (!this.options.readOnly) return read(segment); // A writer's missing file is damage.
+    return readSegmentBesideWriter(segment, read, () => this.refreshSegments());
   }
 
   prune(throughSeq: number): void {
@@ -248,6 +251,17 @@ export class FsStorage implements Storage {
       this.lock?.release();
       this.lock = undefined;
     }
+  }
+
+  /** A reader re-reads the manifest (the writer may have compressed or pruned segments since). */
+  private refreshSegments(): SegmentInfo[] {
+    assert(this.options.readOnly, "only a reader refreshes its manifest");
+    const read = readManifest(this.fs, this.location);
+    if (read.kind === "current") {
+      this.manifest = readerManifest(this.requireManifest(), read.manifest);
+      this.segmentFiles.keepCached(this.manifest.segments.map((s) => s.file));
+    }
+    return this.segments();
   }
 
   private readArchiveIfPresent(name: string): Map<string, unknown> | undefined {

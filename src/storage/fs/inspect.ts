@@ -7,6 +7,7 @@ import { archiveFormatName, formatVersion, lockFile, manifestFile, snapshotForma
 import { readSegment } from "./log-reader.js";
 import { readManifest, type Manifest } from "./manifest-file.js";
 import { NodeFileSystem } from "./node-file-system.js";
+import { readBesideWriter } from "./reader-retry.js";
 import { readRecordFile } from "./record-file.js";
 
 export interface DirectoryInfo {
@@ -46,6 +47,11 @@ export interface InspectOptions {
 /** Describes a store directory without opening it (and without taking its lock). */
 export async function inspect(dir: string, options: InspectOptions = {}): Promise<DirectoryInfo> {
   const fs = options.fileSystem ?? new NodeFileSystem();
+  // Like a reader, it starts over when a writer deleted a file the manifest it read named.
+  return readBesideWriter(fs, dir, () => describe(fs, dir));
+}
+
+function describe(fs: FileSystem, dir: string): DirectoryInfo {
   const read = readManifest(fs, dir);
   const lock = readHolder(fs, path.join(dir, lockFile)) ?? undefined;
   const totalBytes = directoryBytes(fs, dir);

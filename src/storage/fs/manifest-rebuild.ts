@@ -3,7 +3,8 @@ import type { RepairReport } from "../../types.js";
 import type { FileSystem } from "./file-system.js";
 import { readWholeFile, writeFileAtomic } from "./files.js";
 import { archiveDir, archiveFormatName, formatVersion, manifestFile, opsDir, quarantineDir, snapshotFormatName, snapshotsDir } from "./log-format.js";
-import { anyFirstSeq, readSegment } from "./log-reader.js";
+import { assert } from "../../util/assert.js";
+import { anyFirstSeq, readSegment, type SegmentRead } from "./log-reader.js";
 import { writeManifest, type ArchiveEntry, type Manifest, type SegmentEntry, type SnapshotEntry } from "./manifest-file.js";
 import { readRecordFile } from "./record-file.js";
 
@@ -44,12 +45,10 @@ function list(fs: FileSystem, dir: string, sub: string): string[] {
 }
 
 function findSegments(fs: FileSystem, dir: string): SegmentEntry[] {
-  const names = list(fs, dir, opsDir).filter((name) => name.startsWith("seg-"));
   const entries: SegmentEntry[] = [];
   let nextSeq = 1;
-  for (const name of names) {
-    const file = path.join(opsDir, name);
-    const read = readSegment(fs, dir, file, anyFirstSeq, false);
+  for (const copies of segmentCopies(list(fs, dir, opsDir))) {
+    const { file, read } = readBestCopy(fs, dir, copies);
     const first = read.records[0]?.seq ?? nextSeq;
     const last = read.records.at(-1)?.seq ?? first - 1;
     if (entries.length > 0) entries[entries.length - 1]!.lastSeq = first - 1;
@@ -60,6 +59,44 @@ function findSegments(fs: FileSystem, dir: string): SegmentEntry[] {
   delete entries[entries.length - 1]!.lastSeq;
   delete entries[entries.length - 1]!.bytes;
   return entries;
+}
+
+/**
+ * The names of each segment, by number: seg-N.jsonl, seg-N.jsonl.gz or both. Both are present
+ * after a crash while N was being compressed (the copy is in place, the original not yet removed).
+ */
+function segmentCopies(names: string[]): string[][] {
+  const byNumber = new Map<number, string[]>();
+  for (const name of names.filter((n) => n.startsWith("seg-"))) {
+    const number = Number(numbered.exec(name)![1]);
+    const copies = byNumber.get(number) ?? [];
+    copies.push(name);
+    byNumber.set(number, copies);
+  }
+  return [...byNumber.keys()].sort((a, b) => a - b).map((number) => byNumber.get(number)!);
+}
+
+/**
+ * Of the copies of one segment, the original unless the compressed copy holds more: the next
+ * compression pass then rewrites the copy and removes the original, so no file stays unnamed.
+ */
+function readBestCopy(fs: FileSystem, dir: string, copies: string[]): { file: string; read: SegmentRead } {
+  assert(copies.length === 1 || copies.length === 2, "a segment has at most two copies");
+  let best: { file: string; read: SegmentRead } | undefined;
+  for (const name of [...copies].sort()) { // seg-N.jsonl sorts before seg-N.jsonl.gz.
+    if (best && !best.read.damage) break;
+    const file = path.join(opsDir, name);
+    let read: SegmentRead;
+    try {
+      read = readSegment(fs, dir, file, anyFirstSeq, false);
+    } catch (error) {
+      if (!best) throw error; // A damaged compressed copy: the original, if any, stands.
+      break;
+    }
+    if (!best || read.records.length > best.read.records.length) best = { file, read };
+  }
+  assert(best !== undefined, "a segment has a copy");
+  return best;
 }
 
 function newestSnapshot(fs: FileSystem, dir: string): { entry: SnapshotEntry; schemaVersion: number } | undefined {

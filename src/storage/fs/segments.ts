@@ -59,6 +59,11 @@ export class SegmentFiles {
     return ops;
   }
 
+  /** Forgets cached segments other than `files` (a reader learnt that the others were pruned). */
+  keepCached(files: readonly string[]): void {
+    this.cache = this.cache.filter((entry) => files.includes(entry.file));
+  }
+
   /** The manifest without sealed segments whose last seq ≤ throughSeq, and their files. */
   pruned(manifest: Manifest, throughSeq: number): { manifest: Manifest; files: string[] } {
     const last = manifest.segments.length - 1;
