@@ -54,10 +54,15 @@ export interface LockHolder {
 export class LockedError extends OpslogError {
   readonly holder: LockHolder | undefined;
 
-  constructor(dir: string, holder: LockHolder | undefined) {
+  /** `unnamed` describes the holder when the LOCK names none (default: another Store here). */
+  constructor(
+    dir: string,
+    holder: LockHolder | undefined,
+    unnamed = "another Store in this process",
+  ) {
     const who = holder
       ? `process ${holder.pid} on ${holder.hostname} (since ${holder.startedAt})`
-      : "another Store in this process";
+      : unnamed;
     super("OPSLOG_LOCKED", `${dir} is locked by ${who}; open it with { readOnly: true } to read`);
     this.holder = holder;
   }

@@ -7,11 +7,11 @@ import type { Random } from "./random.js";
  */
 export type ErrnoCode =
   | "ENOENT" | "EIO" | "EBADF" | "EACCES" | "EEXIST" | "ENOTDIR" | "EISDIR" | "EINVAL"
-  | "ENOSPC" | "ENOTEMPTY";
+  | "ENOSPC" | "ENOTEMPTY" | "EPERM";
 
 const errnoNumbers: Record<ErrnoCode, number> = {
   ENOENT: -2, EIO: -5, EBADF: -9, EACCES: -13, EEXIST: -17, ENOTDIR: -20, EISDIR: -21,
-  EINVAL: -22, ENOSPC: -28, ENOTEMPTY: -39,
+  EINVAL: -22, ENOSPC: -28, ENOTEMPTY: -39, EPERM: -1,
 };
 
 /** An error shaped like node's: message, `code`, `errno`, `syscall`, `path`. */
@@ -77,16 +77,27 @@ export class Bytes {
   }
 }
 
-export interface FileNode { kind: "file"; current: Bytes; durable: Bytes; pending: Change[] }
-export interface DirNode { kind: "dir"; entries: Map<string, Node>; durable: Map<string, Node> }
+/** `mtimeMs` 0 means "long ago" (a file made before the test); `ino` tells nodes apart. */
+export interface FileNode {
+  kind: "file"; ino: number; mtimeMs: number; current: Bytes; durable: Bytes; pending: Change[];
+}
+export interface DirNode {
+  kind: "dir"; ino: number; entries: Map<string, Node>; durable: Map<string, Node>;
+}
 export type Node = FileNode | DirNode;
 
+/** Inode numbers only need to differ between nodes; they are never reused. */
+let nextIno = 1;
+
 export function newDir(): DirNode {
-  return { kind: "dir", entries: new Map(), durable: new Map() };
+  return { kind: "dir", ino: nextIno++, entries: new Map(), durable: new Map() };
 }
 
-export function newFile(content?: Uint8Array): FileNode {
-  return { kind: "file", current: new Bytes(content), durable: new Bytes(content), pending: [] };
+export function newFile(content?: Uint8Array, mtimeMs = 0): FileNode {
+  return {
+    kind: "file", ino: nextIno++, mtimeMs, current: new Bytes(content), durable: new Bytes(content),
+    pending: [],
+  };
 }
 
 export function survivingContent(

@@ -18,7 +18,7 @@ export { errnoError, SimCrashError, type ErrnoCode } from "./sim-disk.js";
 
 export type SimCall =
   | "open" | "openDirectory" | "close" | "write" | "read" | "fdatasync" | "fsync" | "ftruncate"
-  | "fstat" | "stat" | "rename" | "unlink" | "mkdir" | "readdir";
+  | "fstat" | "stat" | "rename" | "link" | "realpath" | "unlink" | "mkdir" | "readdir";
 
 /** One atomic change of names: each step sets (node) or removes (undefined) a name. */
 interface NameChange { steps: { dir: DirNode; name: string; node: Node | undefined }[] }
@@ -63,6 +63,8 @@ export interface SimOptions {
   traceLength?: number;
   /** Sabotage for negative controls: fsync/fdatasync of files make nothing durable. */
   lieAboutFileSync?: boolean;
+  /** The clock of file modification times (ms). Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -105,7 +107,7 @@ export class SimFileSystem implements FileSystem {
   constructor(options: SimOptions, root?: DirNode) {
     this.options = {
       reorder: true, keepNameChange: 0.5, fsyncFailureLosesData: true, traceLength: 0,
-      lieAboutFileSync: false, ...options,
+      lieAboutFileSync: false, now: Date.now, ...options,
     };
     this.random = new Random(options.seed);
     this.root = root ?? newDir();
@@ -141,7 +143,7 @@ export class SimFileSystem implements FileSystem {
       target = node;
       if (flags === "w") this.changeFile(target as FileNode, { kind: "truncate", length: 0 });
     } else {
-      target = newFile();
+      target = newFile(undefined, this.options.now());
       this.changeNames({ steps: [{ dir, name, node: target }] });
     }
     return this.addDescriptor({
@@ -247,6 +249,24 @@ export class SimFileSystem implements FileSystem {
     });
   }
 
+  link(existing: string, newPath: string): void {
+    this.step("link", existing);
+    const source = this.lookup(existing, "link");
+    if (!source.node) throw errnoError("ENOENT", "link", existing);
+    if (source.node.kind === "dir") throw errnoError("EPERM", "link", existing);
+    const target = this.lookup(newPath, "link");
+    if (target.node) throw errnoError("EEXIST", "link", newPath);
+    this.changeNames({ steps: [{ dir: target.dir, name: target.name, node: source.node }] });
+  }
+
+  /** The simulation has no symlinks: the real path is the normalised absolute path. */
+  realpath(file: string): string {
+    this.step("realpath", file);
+    const { node } = this.lookup(file, "realpath");
+    if (!node) throw errnoError("ENOENT", "realpath", file);
+    return `/${components(file).join("/")}`;
+  }
+
   unlink(file: string): void {
     this.step("unlink", file);
     const { dir, name, node } = this.lookup(file, "unlink");
@@ -299,7 +319,8 @@ export class SimFileSystem implements FileSystem {
       if (copy) return copy;
       if (node.kind === "file") {
         const { durable, pending } = node;
-        copy = newFile(survivingContent(durable, pending, this.random, this.options.reorder));
+        const content = survivingContent(durable, pending, this.random, this.options.reorder);
+        copy = newFile(content, node.mtimeMs);
         copies.set(node, copy);
         return copy;
       }
@@ -324,7 +345,8 @@ export class SimFileSystem implements FileSystem {
     return node?.kind === "file" ? node.current.view().slice() : undefined;
   }
 
-  /** Replaces a file's content, durably (as damage done on the disk itself). */
+  /** Replaces a file's content, durably (as damage done on the disk itself, long ago: its
+   * modification time is 0). */
   pokeFile(file: string, content: Uint8Array): void {
     const { dir, name, node } = this.lookup(file, "open");
     if (node?.kind === "dir") throw errnoError("EISDIR", "open", file);
@@ -428,6 +450,7 @@ export class SimFileSystem implements FileSystem {
   }
 
   private changeFile(file: FileNode, change: Change): void {
+    file.mtimeMs = this.options.now();
     file.current.apply(change);
     file.pending.push(change);
   }
@@ -489,6 +512,6 @@ function applyNames(change: NameChange): void {
 
 function statOf(node: Node): FileStat {
   return node.kind === "dir"
-    ? { size: 4096, isDirectory: true }
-    : { size: node.current.length, isDirectory: false };
+    ? { size: 4096, isDirectory: true, ino: node.ino }
+    : { size: node.current.length, isDirectory: false, mtimeMs: node.mtimeMs, ino: node.ino };
 }

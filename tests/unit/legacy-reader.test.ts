@@ -94,6 +94,8 @@ function memoryFileSystem(files: Map<string, Uint8Array>): FileSystem {
     fsync: unsupported,
     ftruncate: unsupported,
     rename: unsupported,
+    link: unsupported,
+    realpath: unsupported,
     unlink: unsupported,
     mkdir: unsupported,
   };

@@ -71,7 +71,7 @@ describe("SimFileSystem: node-like behaviour", () => {
     const rw = fs.open("/a/b/c/x", "r+");
     fs.ftruncate(rw, 2);
     fs.write(rw, text("z"), 4);
-    expect(fs.fstat(rw)).toEqual({ size: 5, isDirectory: false });
+    expect(fs.fstat(rw)).toMatchObject({ size: 5, isDirectory: false });
     fs.close(rw);
     expect(readAll(fs, "/a/b/c/x")).toBe("++\0\0z");
     expect(fs.readdir("/a/b")).toEqual(["c"]);
@@ -117,6 +117,53 @@ describe("SimFileSystem: node-like behaviour", () => {
     expect(error?.errno).toBe(-2);
     expect(error?.syscall).toBe("open");
     expect(error?.path).toBe("/d/missing");
+  });
+
+  it("links a second name to a file (never over an existing one) and resolves real paths", () => {
+    const fs = withDurableFile(3);
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return "no error";
+    };
+    fs.link("/d/f", "/d/g");
+    expect(readAll(fs, "/d/g")).toBe("base");
+    expect(fs.stat("/d/g")?.ino).toBe(fs.stat("/d/f")?.ino);
+    fs.unlink("/d/f");
+    expect(readAll(fs, "/d/g")).toBe("base");
+    fs.close(fs.open("/d/h", "w"));
+    expect(fs.stat("/d/h")?.ino).not.toBe(fs.stat("/d/g")?.ino);
+    expect(code(() => fs.link("/d/h", "/d/g"))).toBe("EEXIST");
+    expect(code(() => fs.link("/d/missing", "/d/k"))).toBe("ENOENT");
+    expect(code(() => fs.link("/d", "/e"))).toBe("EPERM");
+    // A link is a name change: lost at a crash unless its directory was synced.
+    const lossy = new SimFileSystem({ seed: 6, keepNameChange: 0 });
+    lossy.mkdirDurable("/d");
+    lossy.close(lossy.open("/d/f", "w"));
+    syncDir(lossy, "/d");
+    lossy.link("/d/f", "/d/unsynced");
+    expect(lossy.crash().stat("/d/unsynced")).toBeUndefined();
+    const again = withDurableFile(4);
+    expect(again.realpath("d/./x/../f/")).toBe("/d/f");
+    expect(again.realpath("/")).toBe("/");
+    expect(code(() => again.realpath("/d/missing"))).toBe("ENOENT");
+  });
+
+  it("gives files a modification time from its clock; files poked onto the disk are old", () => {
+    let now = 1_000;
+    const fs = new SimFileSystem({ seed: 5, now: () => now });
+    fs.mkdirDurable("/d");
+    const fd = fs.open("/d/f", "w");
+    expect(fs.fstat(fd).mtimeMs).toBe(1_000);
+    now = 2_000;
+    fs.write(fd, text("x"), 0);
+    expect(fs.stat("/d/f")?.mtimeMs).toBe(2_000);
+    fs.close(fd);
+    fs.pokeFile("/d/p", text("old"));
+    expect(fs.stat("/d/p")?.mtimeMs).toBe(0);
   });
 
   it("renames atomically over an existing file and keeps descriptors on the moved file", () => {

@@ -12,6 +12,10 @@ export type OpenFlags = "r" | "r+" | "w" | "wx" | "a" | "ax";
 export interface FileStat {
   size: number;
   isDirectory: boolean;
+  /** Last modification time (ms since the epoch), when the file system knows it. */
+  mtimeMs?: number;
+  /** Inode number, when the file system has one: tells two files of equal content apart. */
+  ino?: number;
 }
 
 export interface FileSystem {
@@ -29,6 +33,10 @@ export interface FileSystem {
   fstat(fd: number): FileStat;
   stat(path: string): FileStat | undefined;
   rename(from: string, to: string): void;
+  /** Gives `existing` a second name; fails with EEXIST when `newPath` exists (never replaces). */
+  link(existing: string, newPath: string): void;
+  /** The canonical absolute path (symlinks, `.` and `..` resolved); ENOENT when absent. */
+  realpath(path: string): string;
   unlink(path: string): void;
   mkdir(path: string): void;
   readdir(path: string): string[];

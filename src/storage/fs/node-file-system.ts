@@ -40,17 +40,25 @@ export class NodeFileSystem implements FileSystem {
   }
 
   fstat(fd: number): FileStat {
-    const s = fs.fstatSync(fd);
-    return { size: s.size, isDirectory: s.isDirectory() };
+    return statOf(fs.fstatSync(fd));
   }
 
   stat(path: string): FileStat | undefined {
     const s = fs.statSync(path, { throwIfNoEntry: false });
-    return s ? { size: s.size, isDirectory: s.isDirectory() } : undefined;
+    return s ? statOf(s) : undefined;
   }
 
   rename(from: string, to: string): void {
     fs.renameSync(from, to);
+  }
+
+  link(existing: string, newPath: string): void {
+    fs.linkSync(existing, newPath);
+  }
+
+  realpath(path: string): string {
+    // The native call also gives the on-disk case of names on case-insensitive file systems.
+    return fs.realpathSync.native(path);
   }
 
   unlink(path: string): void {
@@ -64,4 +72,8 @@ export class NodeFileSystem implements FileSystem {
   readdir(path: string): string[] {
     return fs.readdirSync(path);
   }
+}
+
+function statOf(s: fs.Stats): FileStat {
+  return { size: s.size, isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs, ino: s.ino };
 }
