@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/index.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -50,5 +52,19 @@ describe("regression: an own __proto__ field and reverse deltas", () => {
     expect(text(again.get("r"))).toBe(firstText);
     expect(Object.isFrozen(Object.prototype)).toBe(false);
     await again.close();
+  });
+});
+
+describe("regression: a delta written before the fix (tests/fixtures/proto-key-delta)", () => {
+  it("opens without freezing Object.prototype and gives back the dropped {} field", async () => {
+    const dir = tempDir();
+    fs.cpSync(path.resolve("tests/fixtures/proto-key-delta/store"), dir, { recursive: true });
+    const store = new Store<Doc>();
+    await store.open(dir, { readOnly: true });
+    expect(Object.isFrozen(Object.prototype)).toBe(false);
+    expect(store.getHistory("r").map((op) => text(op.prev))).toEqual(["null", firstText]);
+    expect(text((await store.at(1)).get("r"))).toBe(firstText);
+    expect(text(store.get("r"))).toBe(secondText);
+    await store.close();
   });
 });
