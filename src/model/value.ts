@@ -36,8 +36,11 @@ export function toStoredValue<T>(value: T, path = "value"): T {
 /**
  * toStoredValue for a record that is about to be written: the copy also carries its JSON text
  * (model/value-text.ts), which the log line needs at once and later snapshots reuse.
+ * A top-level null is refused: an operation's `prev: null` means "did not exist", so a null
+ * record could not be told from a missing one by undo, at() or the revert of a failed write.
  */
 export function toStoredRecord<T>(value: T): T {
+  checkNotNullRecord(value);
   if (typeof value !== "object" || value === null) return toStoredValue(value);
   try {
     const copy = cloneContainer(value, [], 0);
@@ -45,6 +48,14 @@ export function toStoredRecord<T>(value: T): T {
     return Object.freeze(copy) as T;
   } catch (error) {
     throw asInvalidValue(error, "value");
+  }
+}
+
+/** Refuses a top-level null record (see toStoredRecord); nested nulls are ordinary values. */
+export function checkNotNullRecord(value: unknown, path = "value"): void {
+  if (value === null) {
+    const reason = "a record cannot be null; store an object or delete the record";
+    throw new InvalidValueError(path, reason);
   }
 }
 
