@@ -37,9 +37,14 @@ function diffObjects(
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   for (const key of keys) {
     const child = path === "" ? key : `${path}.${key}`;
-    if (!(key in after)) changes.push({ path: child, kind: "removed", before: before[key] });
-    else if (!(key in before)) changes.push({ path: child, kind: "added", after: after[key] });
-    else changes.push(...diffValues(before[key], after[key], child));
+    // Own fields only: "constructor" or "__proto__" are a record's fields, not inherited members.
+    if (!Object.hasOwn(after, key)) {
+      changes.push({ path: child, kind: "removed", before: before[key] });
+    } else if (!Object.hasOwn(before, key)) {
+      changes.push({ path: child, kind: "added", after: after[key] });
+    } else {
+      changes.push(...diffValues(before[key], after[key], child));
+    }
   }
   return changes;
 }

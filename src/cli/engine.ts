@@ -8,7 +8,7 @@ export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
 export type { Operation, StoreStats, RepairReport, LockHolder } from "../index.js";
 export { parseIsoMicros } from "../util/time.js";
 /** The store's own argument checks, so `import` rejects a bad line before writing anything. */
-export { checkId, toStoredValue } from "../model/value.js";
+export { checkId, checkNotNullRecord, toStoredValue } from "../model/value.js";
 
 /** The CLI works on stores of any record type. */
 export type AnyStore = Store<unknown>;

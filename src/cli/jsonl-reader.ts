@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { checkId, OpslogError, toStoredValue } from "./engine.js";
+import { checkId, checkNotNullRecord, OpslogError, toStoredValue } from "./engine.js";
 import { CliError, exitCodes } from "./errors.js";
 
 /** One record line of an import file. */
@@ -45,6 +45,7 @@ export function parseImportLine(
   if (!Object.hasOwn(parsed, "value")) throw new BadLineError(file, line, 'missing "value"');
   try {
     checkId(id);
+    checkNotNullRecord(value);
     toStoredValue(value);
   } catch (error) {
     if (!(error instanceof OpslogError)) throw error;

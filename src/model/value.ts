@@ -1,4 +1,6 @@
 import { InvalidArgumentError, InvalidIdError, InvalidValueError } from "../errors.js";
+import { assert } from "../util/assert.js";
+import { setOwn } from "./json-object.js";
 import { attachText, hasForeignSymbols } from "./value-text.js";
 
 /** Longest id, in UTF-16 code units. Longer ids are rejected with OPSLOG_INVALID_ID. */
@@ -34,8 +36,11 @@ export function toStoredValue<T>(value: T, path = "value"): T {
 /**
  * toStoredValue for a record that is about to be written: the copy also carries its JSON text
  * (model/value-text.ts), which the log line needs at once and later snapshots reuse.
+ * A top-level null is refused: an operation's `prev: null` means "did not exist", so a null
+ * record could not be told from a missing one by undo, at() or the revert of a failed write.
  */
 export function toStoredRecord<T>(value: T): T {
+  checkNotNullRecord(value);
   if (typeof value !== "object" || value === null) return toStoredValue(value);
   try {
     const copy = cloneContainer(value, [], 0);
@@ -43,6 +48,14 @@ export function toStoredRecord<T>(value: T): T {
     return Object.freeze(copy) as T;
   } catch (error) {
     throw asInvalidValue(error, "value");
+  }
+}
+
+/** Refuses a top-level null record (see toStoredRecord); nested nulls are ordinary values. */
+export function checkNotNullRecord(value: unknown, path = "value"): void {
+  if (value === null) {
+    const reason = "a record cannot be null; store an object or delete the record";
+    throw new InvalidValueError(path, reason);
   }
 }
 
@@ -110,7 +123,8 @@ function cloneArray(value: unknown[], ancestors: object[], depth: number): unkno
   const copy = new Array<unknown>(value.length);
   for (let i = 0; i < value.length; i++) {
     try {
-      if (!(i in value)) throw new ValueProblem("an array hole is not storable");
+      // Own index only: an index inherited from a polluted Array.prototype is still a hole.
+      if (!Object.hasOwn(value, i)) throw new ValueProblem("an array hole is not storable");
       copy[i] = cloneChecked(value[i], ancestors, depth + 1);
     } catch (error) {
       if (error instanceof ValueProblem) error.segments.unshift(i);
@@ -140,12 +154,8 @@ function clonePlain(value: object, ancestors: object[], depth: number): object {
       if (error instanceof ValueProblem) error.segments.unshift(key);
       throw error;
     }
-    if (key === "__proto__") {
-      // defineProperty, not assignment: a key named __proto__ must stay an ordinary property.
-      Object.defineProperty(copy, key, { value: stored, enumerable: true, writable: true, configurable: true });
-    } else {
-      copy[key] = stored;
-    }
+    // Not plain assignment: a key named __proto__ (or toString) must stay an ordinary field.
+    setOwn(copy, key, stored);
   }
   return copy;
 }
@@ -165,15 +175,18 @@ export function freezeParsed<T>(value: T): T {
 
 /** Recurses only into objects: most members of a record are primitives (once per first read). */
 function deepFreeze(value: object): void {
+  // A parsed value's objects are its own: reaching a prototype means a member was read through
+  // the prototype chain, and freezing it would change every object of the process.
+  assert(value !== Object.prototype, "a stored value never holds Object.prototype");
+  assert(value !== Array.prototype, "a stored value never holds Array.prototype");
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (typeof item === "object" && item !== null) deepFreeze(item);
     }
   } else {
-    // JSON.parse makes plain objects: for…in sees exactly their own keys, without an array.
-    for (const key in value) {
-      const member: unknown = (value as Record<string, unknown>)[key];
+    // Own fields only: for…in would also walk whatever is enumerable on the prototype chain.
+    for (const member of Object.values(value) as unknown[]) {
       if (typeof member === "object" && member !== null) deepFreeze(member);
     }
   }

@@ -65,7 +65,7 @@ describe("bad input never hurts (SPEC §2.6)", () => {
       ["string", "text"],
       ["number", 3.25],
       ["bool", false],
-      ["null", null],
+      ["nested nulls", { a: null, b: [null, { c: null }] }],
       ["array", [1, "two", [3], { four: 4 }]],
       ["unicode", { "ключ": "値", emoji: "🦀", lone: "\ud800" }],
     ];
@@ -75,6 +75,19 @@ describe("bad input never hurts (SPEC §2.6)", () => {
     await again.open(dir);
     for (const [id, value] of values) expect(again.get(id)).toEqual(value);
     await again.close();
+  });
+
+  it("rejects a top-level null record with OPSLOG_INVALID_VALUE, in a batch too", async () => {
+    const { store } = await filled();
+    const before = snapshot(store);
+    const refused = expect.objectContaining({
+      code: "OPSLOG_INVALID_VALUE",
+      message: expect.stringContaining("store an object or delete the record") as unknown,
+    });
+    expect(() => store.set("n", null as unknown as Any)).toThrow(refused);
+    await expect(store.batch(() => void store.set("n", null as unknown as Any))).rejects.toThrow(refused);
+    expect(snapshot(store)).toEqual(before);
+    await store.close();
   });
 
   const badIds: [string, unknown][] = [

@@ -173,7 +173,7 @@ function toLegacyOp(raw: unknown): LegacyOp | string {
   if (typeof id !== "string" || id === "") return "operation id is invalid";
   if (prev === undefined) return "operation has no prev";
   if (op === "set" && (raw.data === undefined || raw.data === null)) return "set has no data";
-  if (op === "delete" && (prev === null || "data" in raw)) return "delete needs prev, no data";
+  if (op === "delete" && (prev === null || Object.hasOwn(raw, "data"))) return "delete needs prev, no data";
   if (![undefined, "full", "delta"].includes(encoding as string)) return "bad encoding";
   const full = encoding === "delta" ? applyDelta(raw.data, prev) : prev;
   if (full === undefined) return "delta prev is not a {$set, $unset} patch of an object";

@@ -1,7 +1,8 @@
 import { valueText } from "../../model/value-text.js";
 import type { Operation } from "../../types.js";
+import { assert } from "../../util/assert.js";
 import { sealLine } from "./log-format.js";
-import { applyDelta, prevDelta, type PrevDelta } from "./prev-delta.js";
+import { applyDelta, deltaProblem, prevDelta, type PrevDelta } from "./prev-delta.js";
 
 /**
  * An operation as it is stored in a log segment: the public Operation plus the fields recovery
@@ -62,9 +63,12 @@ export function logRecordProblem(value: Record<string, unknown>): string | undef
   if (!Number.isSafeInteger(value["g"])) return "bad group";
   if (value["op"] !== "set" && value["op"] !== "delete") return "bad op";
   if (typeof value["id"] !== "string" || value["id"] === "") return "bad id";
-  if (value["op"] === "set" && !("data" in value)) return "set without data";
-  if (!("prev" in value) && !(value["op"] === "set" && typeof value["prevDelta"] === "object")) {
-    return "missing prev";
+  if (value["op"] === "set" && !Object.hasOwn(value, "data")) return "set without data";
+  const hasDelta = Object.hasOwn(value, "prevDelta");
+  if (!Object.hasOwn(value, "prev") && !(value["op"] === "set" && hasDelta)) return "missing prev";
+  if (hasDelta) {
+    const problem = deltaProblem(value["data"], value["prevDelta"]);
+    if (problem !== undefined) return problem;
   }
   const batch = value["batch"];
   if (batch !== undefined && (!Number.isSafeInteger(batch) || !Number.isSafeInteger(value["n"]))) {
@@ -79,7 +83,14 @@ export function toOperation(record: LogRecord): Operation {
     crc?: string;
     prevDelta?: PrevDelta;
   };
-  if (delta) op.prev = applyDelta(op.data, delta);
+  if (delta) {
+    const prev = applyDelta(op.data, delta);
+    // A rebuilt prev is made of own fields only: none of them may be Object.prototype, which
+    // the deep freeze of the value would otherwise reach.
+    assert(Object.getPrototypeOf(prev) === Object.prototype, "a rebuilt prev is a plain object");
+    assert(!Object.values(prev).includes(Object.prototype), "a rebuilt prev holds own fields only");
+    op.prev = prev;
+  }
   if (op.data === undefined) delete op.data;
   return op;
 }

@@ -128,7 +128,7 @@ export function readRecordFile(
     } else if (!header) {
       damage = headerProblem(check.value, expectedFormat, offset);
       if (!damage) header = check.value as unknown as RecordFileHeader;
-    } else if (typeof check.value["id"] !== "string" || !("data" in check.value)) {
+    } else if (typeof check.value["id"] !== "string" || !Object.hasOwn(check.value, "data")) {
       damage = { offset, reason: "record without id or data" };
     } else if (records >= header.records) {
       damage = { offset, reason: `more records than the ${header.records} in the header` };
