@@ -198,7 +198,7 @@ export class Store<T = Record<string, unknown>> {
     if (query.id !== undefined) checkId(query.id);
     if (query.since !== undefined) resolvePoint(query.since, "since");
     if (query.until !== undefined) resolvePoint(query.until, "until");
-    return iterateOps(engine.history, query, () => this.open_()) as AsyncIterable<Operation<T>>;
+    return readingOps(iterateOps(engine.history, query, () => this.open_())) as AsyncIterable<Operation<T>>;
   }
 
   /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
@@ -351,6 +351,15 @@ function readingHistory<R>(read: () => R): R {
       }) as R;
     }
     return result;
+  } catch (error) {
+    throw asIoError("reading the history", error);
+  }
+}
+
+/** ops() with I/O failures as OPSLOG_IO, like getOps(). */
+async function* readingOps(ops: AsyncIterable<Operation>): AsyncGenerator<Operation> {
+  try {
+    yield* ops;
   } catch (error) {
     throw asIoError("reading the history", error);
   }

@@ -119,14 +119,11 @@ export class Engine {
     const prev = entry === undefined ? undefined : recordAt(this.state, change.id, entry);
     // The log line carries `prev`: a record still held as its stored text is not serialised again.
     if (entry instanceof RawRecord) rememberText(prev, entry.json);
-    const op: Operation = {
-      seq: ++this.seq,
-      ts: formatMicros(this.clock.next()),
-      op: change.op,
-      id: change.id,
-      prev: prev === undefined ? null : prev,
-    };
+    // Fields in the order the log reader gives them back (types.ts), so an operation's JSON
+    // text is the same before and after a reopen.
+    const op = { seq: ++this.seq, ts: formatMicros(this.clock.next()), op: change.op, id: change.id } as Operation;
     if (change.op === "set") op.data = change.data;
+    op.prev = prev === undefined ? null : prev;
     if (batch !== undefined) op.batch = batch;
     const merged = change.meta ?? meta;
     if (merged !== undefined) op.meta = change.meta && meta ? { ...meta, ...change.meta } : merged;

@@ -1,6 +1,6 @@
 import type { LoadedStore } from "../storage/port.js";
 import type { Operation } from "../types.js";
-import { freezeParsed, toStoredValue } from "../model/value.js";
+import { checkNotNullRecord, freezeParsed, toStoredValue } from "../model/value.js";
 import { parsedValue } from "../model/raw-record.js";
 import { applyOperation, type State } from "../model/operation.js";
 import { assert } from "../util/assert.js";
@@ -29,7 +29,7 @@ export function valueUpgrade(
   return (value) =>
     value === null || value === undefined
       ? value
-      : toStoredValue(migrate(value, from), "migrate(record)");
+      : toStoredValue(checkedNotNull(migrate(value, from)), "migrate(record)");
 }
 
 /**
@@ -79,4 +79,10 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
     lastTs: last?.ts,
     migrated: upgrade !== undefined,
   };
+}
+
+/** A migrated record may not become null: `prev: null` means "did not exist". */
+function checkedNotNull(value: unknown): unknown {
+  checkNotNullRecord(value, "migrate(record)");
+  return value;
 }

@@ -89,8 +89,17 @@ export function toOperation(record: LogRecord): Operation {
     // the deep freeze of the value would otherwise reach.
     assert(Object.getPrototypeOf(prev) === Object.prototype, "a rebuilt prev is a plain object");
     assert(!Object.values(prev).includes(Object.prototype), "a rebuilt prev holds own fields only");
-    op.prev = prev;
+    return inLogOrder(op, prev);
   }
   if (op.data === undefined) delete op.data;
   return op;
+}
+
+/** `op` with `prev` where a line holding it whole has it (after `data`): the same JSON text. */
+function inLogOrder(op: Operation, prev: unknown): Operation {
+  const { seq, ts, op: kind, id, data, prev: _prev, ...rest } = op;
+  const ordered = { seq, ts, op: kind, id } as Operation;
+  if (data !== undefined) ordered.data = data;
+  ordered.prev = prev;
+  return Object.assign(ordered, rest);
 }
