@@ -2,6 +2,7 @@ import { freezeParsed } from "../model/value.js";
 import { recordAt } from "../model/raw-record.js";
 import type { Change } from "../model/operation.js";
 import type { Engine } from "./engine.js";
+import { assert } from "../util/assert.js";
 
 /**
  * Moves matching records to an archive segment, crash-safely: the records are chosen and the
@@ -22,6 +23,7 @@ export async function archiveRecords(
   if (moving.length === 0) return 0;
   const changes: Change[] = moving.map(([id]) => ({ op: "delete", id, archive: segment }));
   const ops = engine.apply(changes, undefined);
+  assert(ops.length === moving.length, "one delete per archived record");
   // The file is written once every earlier operation is durable, and the deletes after it.
   await engine.commit(ops, () => engine.storage.writeArchive(segment, moving));
   return moving.length;

@@ -73,6 +73,8 @@ export class CommitQueue {
 
   enqueue(ops: readonly Operation[], batchSize: number | undefined, task?: () => Promise<unknown>): Promise<void> {
     assert(ops.length > 0, "enqueue of no operations");
+    assert(ops[ops.length - 1]!.seq === ops[0]!.seq + ops.length - 1, "a unit's seqs are contiguous");
+    assert(batchSize === undefined || batchSize === ops.length, "a batch is enqueued whole");
     const fields = task ? { ops, batchSize, task: { run: task, started: false, done: false } } : { ops, batchSize };
     const promise = this.push(fields);
     if (this.mode !== "async") return promise;
@@ -152,6 +154,7 @@ export class CommitQueue {
     }
     const group = this.items.slice(0, end);
     const ops = group.length === 1 ? group[0]!.ops : group.flatMap((item) => item.ops);
+    assert(ops.length === 0 || ops[0]!.seq > this.durable, "a group starts after the durable log");
     let sizes: Map<number, number> | undefined;
     for (const item of group) {
       if (item.batchSize !== undefined) (sizes ??= new Map()).set(item.ops[0]!.seq, item.batchSize);
@@ -175,6 +178,8 @@ export class CommitQueue {
   }
 
   private rollNow(item: Item): boolean {
+    assert(item.ops.length === 0, "a roll carries no operations");
+    assert(item.rollTo! > this.durable, "a roll follows the durable log");
     try {
       if (this.failure !== undefined) throw this.failure;
       this.storage.roll(item.rollTo as number);

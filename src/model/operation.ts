@@ -1,15 +1,21 @@
 import type { Operation } from "../types.js";
+import { assert } from "../util/assert.js";
 
 /** The state: id → deeply frozen record. */
 export type State = Map<string, unknown>;
 
 export function applyOperation(state: State, op: Operation): void {
-  if (op.op === "set") state.set(op.id, op.data);
-  else state.delete(op.id);
+  if (op.op === "set") {
+    assert(op.data !== undefined, "a set carries a value"); // null: only in old data (SPEC §2.3)
+    state.set(op.id, op.data);
+  } else {
+    state.delete(op.id);
+  }
 }
 
 /** Puts back what `op` replaced. */
 export function revertOperation(state: State, op: Operation): void {
+  assert(op.prev !== undefined, "an operation carries its previous value");
   if (op.prev === null) state.delete(op.id);
   else state.set(op.id, op.prev);
 }
@@ -27,6 +33,7 @@ export interface Change {
 
 /** The change that reverts `op` (SPEC §3a: undo appends ordinary, marked operations). */
 export function compensation(op: Operation): Change {
+  assert(op.undo === undefined || op.prev !== undefined, "a compensation has a value to restore");
   if (op.prev === null) return { op: "delete", id: op.id, undo: op.seq };
   return { op: "set", id: op.id, data: op.prev, undo: op.seq };
 }

@@ -42,6 +42,7 @@ export class UndoStacks {
 
   /** Updates the stacks for a unit just appended to the log. */
   track(unit: Unit, kind: UnitKind, unitEndingAt: UnitEndingAt): void {
+    assert(unit.first >= 1, "seqs start at 1");
     if (kind === "archive") {
       this.undo = [];
       this.redo = [];
@@ -73,7 +74,9 @@ export class UndoStacks {
   }
 
   private pushUndo(unit: Unit): void {
+    assert(unit.first <= unit.last, "a unit spans at least one operation");
     const top = this.undo[this.undo.length - 1];
+    assert(top === undefined || top[1] < unit.first, "units are pushed in seq order");
     if (top && top[1] === unit.first - 1) top[1] = unit.last;
     else this.undo.push([unit.first, unit.last]);
   }

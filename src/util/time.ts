@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
+import { assert } from "./assert.js";
 
 /** A source of wall-clock time in epoch microseconds; injectable for tests. */
 export type Clock = () => number;
@@ -21,7 +22,10 @@ export class MonotonicClock {
 
   next(): number {
     const now = Math.floor(this.clock());
-    this.lastMicros = now > this.lastMicros ? now : this.lastMicros + 1;
+    const previous = this.lastMicros;
+    this.lastMicros = now > previous ? now : previous + 1;
+    assert(this.lastMicros > previous, "timestamps strictly increase");
+    assert(Number.isSafeInteger(this.lastMicros), "timestamps are whole microseconds");
     return this.lastMicros;
   }
 }

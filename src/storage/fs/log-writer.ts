@@ -62,6 +62,7 @@ export class LogWriter {
   }
 
   append(bytes: Uint8Array): void {
+    assert(bytes.length > 0, "an append has bytes");
     const fd = this.usableFd();
     try {
       if (this.size + bytes.length > this.allocated) this.extend(fd, this.size + bytes.length);
@@ -86,6 +87,7 @@ export class LogWriter {
       this.cutBack(fd);
       throw toIoError(`syncing ${this.file}`, error);
     }
+    assert(this.size >= this.syncedSize, "the synced size only grows between failures");
     this.syncedSize = this.size;
   }
 
