@@ -8,6 +8,10 @@ import {
   recordsText,
   text,
 } from "./history-model.js";
+import { withTimeout } from "./workload.js";
+
+/** Longest wait for calls, a close or an open to settle before it counts as a hang. */
+const settleTimeoutMs = 5_000;
 
 /**
  * The runner of tests/property/interleavings.test.ts: issues generated steps against a Store
@@ -27,7 +31,9 @@ export type Step =
   | { kind: "batch"; ops: { id: string; value?: unknown }[]; fail: boolean; wait: boolean }
   | { kind: "undo" | "redo" | "compact"; wait: boolean }
   | { kind: "archive"; ids: string[]; segment: string; wait: boolean }
-  | { kind: "reopen"; migrate: boolean; doubleClose: boolean };
+  | { kind: "reopen"; migrate: boolean; doubleClose: boolean }
+  /** Lets the calls in flight make progress (event-loop turns) without awaiting them. */
+  | { kind: "pause"; turns: number };
 
 export interface Config {
   retain: "all" | { ops: number };
@@ -137,6 +143,7 @@ export class Runner {
     this.stepIndex = index;
     this.log.push(`#${index} ${describeStep(step)}`);
     if (step.kind === "reopen") return this.reopen(step);
+    if (step.kind === "pause") return this.pause(step.turns);
     this.issue(step);
     // An archive still in flight may apply after the next call (src/engine/archiver.ts before
     // the fix); the phase check still catches any departure from call order.
@@ -151,7 +158,12 @@ export class Runner {
     await this.store.close();
   }
 
-  private issue(step: Exclude<Step, { kind: "reopen" }>): void {
+  private async pause(turns: number): Promise<void> {
+    for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+    if (!this.pending.some((p) => !p.settled && p.what.startsWith("archive"))) this.checkNow();
+  }
+
+  private issue(step: Exclude<Step, { kind: "reopen" | "pause" }>): void {
     const store = this.store;
     const model = this.model;
     try {
@@ -261,7 +273,12 @@ export class Runner {
   private async settle(): Promise<void> {
     const pending = this.pending;
     this.pending = [];
-    await Promise.all(pending.map((p) => p.done));
+    try {
+      await withTimeout(Promise.all(pending.map((p) => p.done)), settleTimeoutMs, "the calls in flight");
+    } catch (error) {
+      const stuck = pending.filter((p) => !p.settled).map((p) => p.what).join(", ");
+      this.fail(`${String(error)}: ${stuck}`);
+    }
     for (const p of pending) this.checkOutcome(p);
   }
 
@@ -297,7 +314,7 @@ export class Runner {
     const second = step.doubleClose ? old.close() : undefined;
     const firstDone = first.then(() => undefined, (error: unknown) => error);
     try {
-      await (second ?? first);
+      await withTimeout(second ?? first, settleTimeoutMs, "close()");
     } catch (error) {
       this.fail(`close() rejected: ${describeError(error)}`);
     }
@@ -315,11 +332,11 @@ export class Runner {
     if (step.migrate) this.version++;
     this.store = new Store<unknown>();
     try {
-      await this.store.open(this.dir, this.openOptions());
+      await withTimeout(this.store.open(this.dir, this.openOptions()), settleTimeoutMs, "open()");
     } catch (error) {
       this.fail(`open after close failed: ${describeError(error)}`);
     }
-    const firstError = await firstDone;
+    const firstError = await withTimeout(firstDone, settleTimeoutMs, "the first close()").catch((e: unknown) => e);
     if (firstError !== undefined) this.fail(`the first close() rejected: ${describeError(firstError)}`);
     if (step.migrate) this.model.migrate(migrationTo(this.version));
     const problem = prototypeProblem();
