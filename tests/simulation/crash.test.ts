@@ -14,7 +14,7 @@ import { countFromEnv, Random, seedFromEnv } from "../helpers/random.js";
  */
 const seed = seedFromEnv();
 const crashPoints = countFromEnv("OPSLOG_CRASH_POINTS", 5000);
-const retentionPoints = countFromEnv("OPSLOG_CRASH_RETENTION_POINTS", 800);
+const retentionPoints = countFromEnv("OPSLOG_CRASH_RETENTION_POINTS", 1500);
 const pointsPerWorkload = 24;
 function replayHint(workloadSeed: number, step: number): string {
   const retention = variantChoice.retention ? "OPSLOG_CRASH_RETENTION=1 " : "";
