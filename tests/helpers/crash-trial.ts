@@ -40,8 +40,12 @@ interface Variant {
   options: StoreOptions<unknown>;
 }
 
-/** Checkpoints where the model knows (compact, close) or automatic ones every few operations. */
+/**
+ * Checkpoints where the model knows (compact, close) or automatic ones every few operations;
+ * OPSLOG_CRASH_RETENTION=1 gives every workload the retention variant (below).
+ */
 export function variantFor(rng: Random): Variant {
+  if (variantChoice.retention || process.env["OPSLOG_CRASH_RETENTION"] === "1") return retentionVariant(rng);
   if (rng.chance(0.6)) {
     return {
       name: "manual checkpoints",
@@ -59,6 +63,23 @@ export function variantFor(rng: Random): Variant {
       checkpointOnClose: rng.chance(0.5),
     },
     options: { clock: fixedClock, checkpointThreshold: rng.between(2, 9) },
+  };
+}
+
+/** Set by the test that explores the retention variant only. */
+export const variantChoice = { retention: false };
+
+/** Retention on (whole old segments pruned at checkpoints) and compact() running beside later
+ * calls and background checkpoints. No undo or redo: pruning clips the undo stacks at times
+ * this model cannot know (tests/property/interleavings.test.ts checks undo under retention). */
+export function retentionVariant(rng: Random): Variant {
+  return {
+    name: "retention, concurrent compact",
+    shape: {
+      phases: rng.between(4, 12), inFlightMax: 6, undo: false, archive: true, reopen: true,
+      checkpointOnClose: rng.chance(0.5), concurrentCompact: true,
+    },
+    options: { clock: fixedClock, checkpointThreshold: rng.between(1, 6), retain: { ops: rng.between(0, 3) } },
   };
 }
 

@@ -26,6 +26,9 @@ export interface WorkloadShape {
   reopen: boolean;
   /** Passed to every open: whether a close checkpoints. */
   checkpointOnClose: boolean;
+  /** A compact() does not end its phase: later calls start while it runs (beside background
+   * checkpoints, when the variant has them). */
+  concurrentCompact?: boolean;
 }
 
 export interface Issued {
@@ -85,6 +88,7 @@ export function nextPhase(
     intents.push(intent);
     // A checkpoint covers, and an archive's predicate sees, everything issued before it runs
     // (a tick later): so that the model knows what they cover, they end their phase.
+    if (intent.kind === "compact" && shape.concurrentCompact === true) continue;
     if (intent.kind === "compact" || intent.kind === "archive") break;
   }
   return intents;

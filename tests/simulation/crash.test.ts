@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counters, crashTrial, dryRun } from "../helpers/crash-trial.js";
+import { counters, crashTrial, dryRun, variantChoice } from "../helpers/crash-trial.js";
 import { countFromEnv, Random, seedFromEnv } from "../helpers/random.js";
 
 /**
@@ -14,11 +14,13 @@ import { countFromEnv, Random, seedFromEnv } from "../helpers/random.js";
  */
 const seed = seedFromEnv();
 const crashPoints = countFromEnv("OPSLOG_CRASH_POINTS", 5000);
+const retentionPoints = countFromEnv("OPSLOG_CRASH_RETENTION_POINTS", 1500);
 const pointsPerWorkload = 24;
 function replayHint(workloadSeed: number, step: number): string {
+  const retention = variantChoice.retention ? "OPSLOG_CRASH_RETENTION=1 " : "";
   return (
     `\nreplay: OPSLOG_SEED=${seed} npx vitest run tests/simulation/crash.test.ts` +
-    `\nthis trial only: OPSLOG_WORKLOAD_SEED=${workloadSeed} OPSLOG_CRASH_STEP=${step} ` +
+    `\nthis trial only: ${retention}OPSLOG_WORKLOAD_SEED=${workloadSeed} OPSLOG_CRASH_STEP=${step} ` +
     `npx vitest run tests/simulation/crash.test.ts`
   );
 }
@@ -48,7 +50,20 @@ describe("crash simulation", () => {
     expect(failures).toBeGreaterThan(0);
   }, 120_000);
 
-  it(`explores ${crashPoints} crash points (OPSLOG_SEED=${seed})`, async () => {
+  it(`explores ${crashPoints} crash points (OPSLOG_SEED=${seed})`, () => explore(crashPoints, seed), 600_000);
+
+  it(`explores ${retentionPoints} crash points with retention and concurrent compact()`, async () => {
+    variantChoice.retention = true;
+    try {
+      await explore(retentionPoints, seed ^ 0x7e7a1);
+    } finally {
+      variantChoice.retention = false;
+    }
+  }, 600_000);
+});
+
+async function explore(crashPoints: number, seed: number): Promise<void> {
+  {
     const master = new Random(seed);
     const started = Date.now();
     let explored = 0;
@@ -93,5 +108,5 @@ describe("crash simulation", () => {
     if (found.size > 0) console.log(`failure kinds:\n${[...found.keys()].join("\n")}`);
     expect([...found.keys()], [...found.values()].join("\n\n========\n\n")).toEqual([]);
     expect(explored).toBeGreaterThanOrEqual(crashPoints);
-  }, 600_000);
-});
+  }
+}

@@ -37,6 +37,7 @@ import { sameRecords, describeRecords } from "../helpers/model.js";
  */
 const seed = seedFromEnv();
 const workloadCount = countFromEnv("OPSLOG_FAULT_WORKLOADS", 2);
+const retentionWorkloadCount = countFromEnv("OPSLOG_FAULT_RETENTION_WORKLOADS", 1);
 const codes: ErrnoCode[] = ["EIO", "ENOSPC", "EACCES"];
 const phaseTimeoutMs = 10_000;
 let runs = 0;
@@ -59,6 +60,22 @@ function workloadFor(workloadSeed: number): Workload {
       checkpointOnClose: rng.chance(0.5),
     },
     options: { clock: fixedClock, checkpointThreshold: auto ? 4 : 0 },
+  };
+}
+
+/**
+ * Retention on (old segments pruned at checkpoints every 3 operations) and compact() running
+ * beside later calls; no undo (pruning clips the undo stacks where the model cannot see).
+ */
+function retentionWorkloadFor(workloadSeed: number): Workload {
+  const rng = new Random(workloadSeed);
+  return {
+    seed: workloadSeed,
+    shape: {
+      phases: 8, inFlightMax: 4, undo: false, archive: true, reopen: true,
+      checkpointOnClose: rng.chance(0.5), concurrentCompact: true,
+    },
+    options: { clock: fixedClock, checkpointThreshold: 3, retain: { ops: workloadSeed % 3 } },
   };
 }
 
@@ -235,7 +252,8 @@ describe("I/O fault injection", () => {
   const single = process.env["OPSLOG_WORKLOAD_SEED"];
   if (single) {
     it("replays one fault", async () => {
-      const w = workloadFor(Number(single));
+      const retention = process.env["OPSLOG_FAULT_RETENTION"] === "1";
+      const w = (retention ? retentionWorkloadFor : workloadFor)(Number(single));
       await dryRun(w);
       const fault: Fault = {
         step: Number(process.env["OPSLOG_FAULT_STEP"] ?? "1"),
@@ -249,13 +267,27 @@ describe("I/O fault injection", () => {
 
   it(`fails call N = 1, 2, … once and forever with ${codes.join("/")} (OPSLOG_SEED=${seed})`, async () => {
     const master = new Random(seed);
+    // Alternate the two kinds of workload (see workloadFor).
+    const workloads = Array.from({ length: workloadCount }, (_, i) =>
+      workloadFor(Math.floor(master.nextUint32() / 2) * 2 + (i % 2)),
+    );
+    await explore(workloads, "");
+  }, 600_000);
+
+  it("the same with retention on and compact() running beside later calls", async () => {
+    const master = new Random(seed ^ 0x7e7a1);
+    const workloads = Array.from({ length: retentionWorkloadCount }, () => retentionWorkloadFor(master.nextUint32()));
+    await explore(workloads, "OPSLOG_FAULT_RETENTION=1 ");
+  }, 600_000);
+});
+
+async function explore(workloads: readonly Workload[], replayPrefix: string): Promise<void> {
+  {
     const found = new Map<string, string>();
     const started = Date.now();
     let tried = 0;
     let fired = 0;
-    for (let i = 0; i < workloadCount; i++) {
-      // Alternate the two kinds of workload (see workloadFor).
-      const w = workloadFor(Math.floor(master.nextUint32() / 2) * 2 + (i % 2));
+    for (const w of workloads) {
       const total = await dryRun(w);
       for (let step = 1; step <= total; step++) {
         for (const code of codes) {
@@ -272,7 +304,7 @@ describe("I/O fault injection", () => {
                 .replace(/\b(EIO|ENOSPC|EACCES)\b/g, "E…")
                 .replace(/\d+/g, "N")
                 .slice(0, 160);
-              if (!found.has(kind)) found.set(kind, `${problem}\nreplay: ${replay(w, fault)}`);
+              if (!found.has(kind)) found.set(kind, `${problem}\nreplay: ${replayPrefix}${replay(w, fault)}`);
             }
           }
         }
@@ -284,5 +316,5 @@ describe("I/O fault injection", () => {
     if (found.size > 0) console.log(`problem kinds:\n${[...found.keys()].join("\n")}`);
     expect([...found.keys()], report).toEqual([]);
     expect(fired).toBeGreaterThan(100);
-  }, 600_000);
-});
+  }
+}
