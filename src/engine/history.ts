@@ -155,10 +155,11 @@ export class History {
   checkReach(seq: number, byTime = false): void {
     const oldest = this.oldestSeq;
     if (oldest === 1 || seq >= oldest || seq >= this.lastSeq || (seq === oldest - 1 && !byTime)) return;
-    const first = this.get(oldest);
+    // With nothing retained (all pruned), only the current state is reachable.
+    const when = oldest <= this.lastSeq ? ` (just before ${this.get(oldest).ts})` : " (the current state)";
     throw new InvalidArgumentError(
       `history before seq ${oldest - 1} was pruned by the retention policy; the oldest reachable ` +
-        `state is seq ${oldest - 1} (just before ${first.ts})`,
+        `state is seq ${oldest - 1}${when}`,
     );
   }
 
