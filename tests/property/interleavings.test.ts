@@ -150,9 +150,41 @@ const race: fc.Arbitrary<Step[]> = fc
     ...(turns > 0 ? [{ kind: "pause" as const, turns }] : []),
     { kind: "batch" as const, ops: ids.slice(0, Math.min(deletes, values.length)).map((id) => ({ id })), fail: false, wait: true },
   ]);
+/**
+ * A dropped own "__proto__" (issue 10, defect 4): a record with an own `"__proto__": {}` and
+ * enough fields for a reverse delta, an update that deletes that key, then a reopen (which reads
+ * the delta back and deep-freezes the rebuilt prev).
+ */
+const protoDrop: fc.Arbitrary<Step[]> = fc
+  .record({ id, fields: fc.array(tree, { minLength: 4, maxLength: 6 }), wait })
+  .map(({ id: target, fields, wait: waitUpdate }) => {
+    const base = objectOf([["__proto__", {}], ...fields.map((v, i): [string, unknown] => [keyNames[i + 3]!, v])]);
+    return [
+      { kind: "set" as const, id: target, value: base, wait: true },
+      { kind: "update" as const, id: target, base, edits: [{ action: "delete" as const, key: "__proto__" as const }], wait: waitUpdate },
+      { kind: "reopen" as const, migrate: false, doubleClose: false },
+    ];
+  });
+/**
+ * A nested reorder (issue 10, defect 5): an update that only reverses the keys of one nested
+ * object of a record wide enough for a reverse delta, then a reopen.
+ */
+const nestedReorder: fc.Arbitrary<Step[]> = fc
+  .record({ id, inner: fc.uniqueArray(key, { minLength: 2, maxLength: 4 }), leaves: fc.array(leaf, { minLength: 5, maxLength: 5 }), wait })
+  .map(({ id: target, inner, leaves, wait: waitUpdate }) => {
+    const nested = objectOf(inner.map((k, i): [string, unknown] => [k, leaves[i]]));
+    const base = objectOf([["p", nested], ["q", leaves[0]], ["r", leaves[1]], ["s", leaves[2]], ["t", leaves[3]]]);
+    return [
+      { kind: "set" as const, id: target, value: base, wait: true },
+      { kind: "update" as const, id: target, base, edits: [{ action: "reorder" as const, key: "p" as const }], wait: waitUpdate },
+      { kind: "reopen" as const, migrate: false, doubleClose: false },
+    ];
+  });
 const step: fc.Arbitrary<Step[]> = fc.oneof(
   ...steps.filter((s) => !without.has(s.kind)).map((s) => ({ weight: s.weight, arbitrary: s.arbitrary.map((one) => [one]) })),
-  ...(without.has("race") ? [] : [{ weight: 1, arbitrary: race }]),
+  ...(without.has("race") ? [] : [{ weight: 2, arbitrary: race }]),
+  ...(without.has("proto-drop") ? [] : [{ weight: 1, arbitrary: protoDrop }]),
+  ...(without.has("nested-reorder") ? [] : [{ weight: 1, arbitrary: nestedReorder }]),
 );
 
 const config: fc.Arbitrary<Config> = fc.record({
