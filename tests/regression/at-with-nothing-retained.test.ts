@@ -24,3 +24,21 @@ describe("regression: at() when no history is retained", () => {
     await again.close();
   });
 });
+
+describe("regression: at(time) when no history is retained", () => {
+  it("rejects a time before the last operation instead of showing the current state", async () => {
+    let micros = Date.UTC(2026, 0, 1) * 1000;
+    const clock = () => (micros += 1000);
+    const store = new Store<{ i: number }>();
+    await store.open(tempDir(), { clock, retain: { ops: 0 } });
+    for (let i = 1; i <= 3; i++) await store.set(`r${i}`, { i });
+    await store.compact();
+    expect(store.stats().historyOps).toBe(0);
+    const early = new Date(Date.UTC(2025, 0, 1));
+    await expect(store.at(early)).rejects.toMatchObject({ code: "OPSLOG_INVALID_ARGUMENT" });
+    await expect(store.at(early.toISOString())).rejects.toMatchObject({ code: "OPSLOG_INVALID_ARGUMENT" });
+    const later = await store.at(new Date(Date.UTC(2027, 0, 1)));
+    expect(later.count()).toBe(3);
+    await store.close();
+  });
+});
