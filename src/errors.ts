@@ -90,8 +90,8 @@ export class InvalidValueError extends OpslogError {
 }
 
 export class InvalidArgumentError extends OpslogError {
-  constructor(message: string) {
-    super("OPSLOG_INVALID_ARGUMENT", message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("OPSLOG_INVALID_ARGUMENT", message, options);
   }
 }
 
@@ -135,4 +135,20 @@ export function toIoError(action: string, error: unknown): OpslogError {
   const code = (error as { code?: string } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
   return new IoError(`${action} failed${code ? ` (${code})` : ""}: ${detail}`, error);
+}
+
+const userErrors = new WeakSet<object>();
+
+/**
+ * Marks an exception thrown by the user's own code (a `migrate` function): it reaches the caller
+ * as it was thrown, like an exception from a `filter` predicate or a batch callback, and is not
+ * mistaken for a file-system failure.
+ */
+export function fromUserCode(error: unknown): unknown {
+  if (typeof error === "object" && error !== null) userErrors.add(error);
+  return error;
+}
+
+export function isFromUserCode(error: unknown): boolean {
+  return typeof error === "object" && error !== null && userErrors.has(error);
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { ClosedError, InvalidArgumentError, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
-import { archiveRecords, loadArchive } from "./engine/archiver.js";
+import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
+import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
 import type { CheckpointPolicy } from "./engine/checkpointer.js";
 import { Engine } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
@@ -45,7 +45,7 @@ export class Store<T = Record<string, unknown>> {
       // A failed open releases everything it took (the lock, open files).
       await this.engine?.close().catch(() => undefined);
       this.engine = undefined;
-      throw error instanceof OpslogError ? error : toIoError(`opening ${dir}`, error);
+      throw error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(`opening ${dir}`, error);
     }
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
@@ -137,10 +137,18 @@ export class Store<T = Record<string, unknown>> {
     return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id });
   }
 
-  async batch(fn: () => void, options?: OperationOptions): Promise<void> {
+  /**
+   * Calls that cannot run inside a batch callback throw there synchronously (not as a rejected
+   * promise the synchronous callback could not await), so the batch rolls back.
+   */
+  batch(fn: () => void, options?: OperationOptions): Promise<void> {
+    this.outsideBatch("batch");
+    return this.runBatch(fn, options);
+  }
+
+  private async runBatch(fn: () => void, options?: OperationOptions): Promise<void> {
     const engine = this.writable("batch");
     checkFunction(fn, "batch callback");
-    if (this.batchOps) throw new InvalidArgumentError("batch() cannot be nested");
     const meta = checkMeta(options?.meta);
     this.batchOps = [];
     this.batchMeta = meta;
@@ -163,7 +171,12 @@ export class Store<T = Record<string, unknown>> {
     return engine.commit(ops);
   }
 
-  async undo(): Promise<boolean> {
+  undo(): Promise<boolean> {
+    this.outsideBatch("undo");
+    return this.undoNow();
+  }
+
+  private async undoNow(): Promise<boolean> {
     const engine = this.writable("undo");
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
@@ -172,7 +185,12 @@ export class Store<T = Record<string, unknown>> {
     return true;
   }
 
-  async redo(): Promise<boolean> {
+  redo(): Promise<boolean> {
+    this.outsideBatch("redo");
+    return this.redoNow();
+  }
+
+  private async redoNow(): Promise<boolean> {
     const engine = this.writable("redo");
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
@@ -202,34 +220,51 @@ export class Store<T = Record<string, unknown>> {
   }
 
   /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
-  async at(point: HistoryPoint): Promise<StoreView<T>> {
+  at(point: HistoryPoint): Promise<StoreView<T>> {
+    this.outsideBatch("at", ": a view shows committed state");
+    return this.viewNow(point);
+  }
+
+  private async viewNow(point: HistoryPoint): Promise<StoreView<T>> {
     const engine = this.open_();
-    if (this.batchOps) {
-      throw new InvalidArgumentError("at() cannot be called inside a batch callback: it shows committed state");
-    }
     return readingHistory(() => viewAt<T>(engine, point));
   }
 
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    this.outsideBatch("compact");
+    return this.compactNow();
+  }
+
+  private async compactNow(): Promise<void> {
     const engine = this.writable("compact");
     await engine.checkpointer.checkpoint().catch((error: unknown) => {
       throw asIoError("compact()", error);
     });
   }
 
-  async flush(): Promise<void> {
-    const engine = this.open_();
-    if (this.batchOps) throw new InvalidArgumentError("flush() cannot be called inside a batch");
-    await engine.queue.flush();
+  flush(): Promise<void> {
+    this.outsideBatch("flush");
+    return this.flushNow();
   }
 
-  async archive(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
+  private async flushNow(): Promise<void> {
+    await this.open_().queue.flush();
+  }
+
+  archive(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
+    this.outsideBatch("archive");
+    return this.archiveNow(predicate, segment);
+  }
+
+  private async archiveNow(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
     const engine = this.writable("archive");
     checkFunction(predicate, "predicate");
     const name = segment === undefined ? defaultArchiveSegment(new Date(engine.nowMs())) : segment;
     checkArchiveName(name);
-    // Chosen and applied now, in call order; the commit queue orders the file writes.
-    const run = archiveRecords(engine, predicate as (value: unknown, id: string) => boolean, name);
+    // Chosen and applied now, in call order; the commit queue orders the file writes. The
+    // predicate's own exceptions reach the caller as they are (as in filter()).
+    const moving = chooseArchived(engine, predicate as (value: unknown, id: string) => boolean);
+    const run = archiveRecords(engine, moving, name);
     return run.catch((error: unknown) => {
       throw asIoError("archive()", error);
     });
@@ -279,6 +314,12 @@ export class Store<T = Record<string, unknown>> {
       return Promise.resolve();
     }
     return engine.commit(engine.apply([change], undefined));
+  }
+
+  private outsideBatch(operation: string, why = ""): void {
+    if (this.batchOps) {
+      throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback${why}`);
+    }
   }
 
   private open_(): Engine {
@@ -367,5 +408,5 @@ async function* readingOps(ops: AsyncIterable<Operation>): AsyncGenerator<Operat
 
 /** File-system failures reach the caller as OPSLOG_IO; typed errors pass through. */
 function asIoError(action: string, error: unknown): unknown {
-  return error instanceof OpslogError ? error : toIoError(action, error);
+  return error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(action, error);
 }

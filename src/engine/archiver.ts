@@ -11,15 +11,7 @@ import { assert } from "../util/assert.js";
  * A crash leaves each record in the active state, in the archive, or (between the two) in both
  * — never in neither. Returns how many records moved.
  */
-export async function archiveRecords(
-  engine: Engine,
-  predicate: (value: unknown, id: string) => boolean,
-  segment: string,
-): Promise<number> {
-  const moving: [string, unknown][] = [];
-  for (const [id, value] of engine.state) {
-    if (predicate(recordAt(engine.state, id, value), id)) moving.push([id, value]);
-  }
+export async function archiveRecords(engine: Engine, moving: [string, unknown][], segment: string): Promise<number> {
   if (moving.length === 0) return 0;
   const changes: Change[] = moving.map(([id]) => ({ op: "delete", id, archive: segment }));
   const ops = engine.apply(changes, undefined);
@@ -27,6 +19,18 @@ export async function archiveRecords(
   // The file is written once every earlier operation is durable, and the deletes after it.
   await engine.commit(ops, () => engine.storage.writeArchive(segment, moving));
   return moving.length;
+}
+
+/** The records `predicate` picks, with their stored values (its exceptions pass through). */
+export function chooseArchived(
+  engine: Engine,
+  predicate: (value: unknown, id: string) => boolean,
+): [string, unknown][] {
+  const moving: [string, unknown][] = [];
+  for (const [id, value] of engine.state) {
+    if (predicate(recordAt(engine.state, id, value), id)) moving.push([id, value]);
+  }
+  return moving;
 }
 
 export function loadArchive(engine: Engine, segment: string): Map<string, unknown> {

@@ -6,7 +6,7 @@ import { applyOperation, revertOperation, type Change, type State } from "../mod
 import type { Storage } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
-import { formatMicros, MonotonicClock, parseIsoMicros, type Clock } from "../util/time.js";
+import { formatMicros, MonotonicClock, parseIsoMicros, readClock, type Clock } from "../util/time.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import type { RetentionPolicy } from "./retention.js";
 import { CommitQueue } from "./commit-queue.js";
@@ -101,7 +101,7 @@ export class Engine {
 
   /** Wall-clock milliseconds from the injected clock (retention ages, archive names). */
   nowMs(): number {
-    return Math.floor(this.options.clock() / 1000);
+    return Math.floor(readClock(this.options.clock) / 1000);
   }
 
   /** Turns changes into operations and applies them; returns them for the caller to commit. */
@@ -121,7 +121,8 @@ export class Engine {
     if (entry instanceof RawRecord) rememberText(prev, entry.json);
     // Fields in the order the log reader gives them back (types.ts), so an operation's JSON
     // text is the same before and after a reopen.
-    const op = { seq: ++this.seq, ts: formatMicros(this.clock.next()), op: change.op, id: change.id } as Operation;
+    const ts = formatMicros(this.clock.next()); // First: a clock that throws changes nothing.
+    const op = { seq: ++this.seq, ts, op: change.op, id: change.id } as Operation;
     if (change.op === "set") op.data = change.data;
     op.prev = prev === undefined ? null : prev;
     if (batch !== undefined) op.batch = batch;
@@ -146,7 +147,13 @@ export class Engine {
     if (ops.length > 1) {
       for (const op of ops) assert(op.batch === ops[0]!.seq, "a batch shares its marker");
     }
-    this.history.add(ops);
+    try {
+      this.history.add(ops);
+    } catch (error) {
+      // Not queued, so never logged: take the operations back out of the state.
+      this.discard(ops);
+      throw error;
+    }
     const done = this.queue.enqueue(ops, ops.length > 1 ? ops.length : undefined, task);
     this.checkpointer.afterEnqueue();
     return done;

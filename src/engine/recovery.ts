@@ -1,3 +1,4 @@
+import { fromUserCode } from "../errors.js";
 import type { LoadedStore } from "../storage/port.js";
 import type { Operation } from "../types.js";
 import { checkNotNullRecord, freezeParsed, toStoredValue } from "../model/value.js";
@@ -29,7 +30,7 @@ export function valueUpgrade(
   return (value) =>
     value === null || value === undefined
       ? value
-      : toStoredValue(checkedNotNull(migrate(value, from)), "migrate(record)");
+      : toStoredValue(checkedNotNull(callMigrate(migrate, value, from)), "migrate(record)");
 }
 
 /**
@@ -85,4 +86,12 @@ export function rebuildState(loaded: LoadedStore, options: MigrationOptions): Re
 function checkedNotNull(value: unknown): unknown {
   checkNotNullRecord(value, "migrate(record)");
   return value;
+}
+
+function callMigrate(migrate: (value: unknown, from: number) => unknown, value: unknown, from: number): unknown {
+  try {
+    return migrate(value, from);
+  } catch (error) {
+    throw fromUserCode(error);
+  }
 }

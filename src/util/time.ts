@@ -21,13 +21,27 @@ export class MonotonicClock {
   }
 
   next(): number {
-    const now = Math.floor(this.clock());
+    const now = Math.floor(readClock(this.clock));
     const previous = this.lastMicros;
     this.lastMicros = now > previous ? now : previous + 1;
     assert(this.lastMicros > previous, "timestamps strictly increase");
     assert(Number.isSafeInteger(this.lastMicros), "timestamps are whole microseconds");
     return this.lastMicros;
   }
+}
+
+/** The injected clock's reading, or a typed error: a bad clock must not write bad timestamps. */
+export function readClock(clock: Clock): number {
+  let now: unknown;
+  try {
+    now = clock();
+  } catch (error) {
+    throw new InvalidArgumentError(`the clock option threw: ${String(error)}`, { cause: error });
+  }
+  if (typeof now !== "number" || !Number.isFinite(now) || now < 0) {
+    throw new InvalidArgumentError(`the clock option must return epoch microseconds; it returned ${String(now)}`);
+  }
+  return now;
 }
 
 /** Formats epoch microseconds as ISO 8601 UTC with six fractional digits. */
