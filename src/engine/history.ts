@@ -129,6 +129,7 @@ export class History {
   /** Drops operations with seq > `seq`: they never became durable. */
   truncateAfter(seq: number): void {
     const kept = this.memory.filter((op) => op.seq <= seq);
+    assert(kept.length === 0 || kept[kept.length - 1]!.seq === seq, "only a tail of operations is dropped");
     this.memory = [];
     this.stacks = UndoStacks.from(this.baseStacks);
     for (const unit of units(kept)) this.push(unit);
@@ -139,6 +140,7 @@ export class History {
     const drop = Math.max(0, Math.min(this.memory.length, seq - this.memoryBase + 1));
     this.memory = this.memory.slice(drop);
     this.memoryBase += drop;
+    assert(this.memory.length === 0 || this.memory[0]!.seq === this.memoryBase, "memory starts at its base");
     this.baseStacks = stacks;
   }
 

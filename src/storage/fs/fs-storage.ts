@@ -119,6 +119,7 @@ export class FsStorage implements Storage {
   roll(nextSeq: number): void {
     if (this.writer?.bytes === 0) return; // The active segment is empty: it already starts here.
     const manifest = this.requireManifest();
+    assert(nextSeq > manifest.segments.at(-1)!.firstSeq, "a sealed segment holds operations");
     const file = path.join(opsDir, fileNumberName("seg", manifest.nextFile, ".jsonl"));
     removeIfPresent(this.fs, path.join(this.location, file)); // An orphan of a crashed roll.
     const writer = LogWriter.create(this.fs, this.location, file);

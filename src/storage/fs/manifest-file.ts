@@ -1,3 +1,4 @@
+import { assert } from "../../util/assert.js";
 import path from "node:path";
 import { CorruptionError, VersionError } from "../../errors.js";
 import type { FileSystem } from "./file-system.js";
@@ -115,6 +116,10 @@ function checkManifestShape(m: Manifest): void {
 }
 
 export function writeManifest(fs: FileSystem, dir: string, manifest: Manifest, onRenamed?: () => void): number {
+  assert(manifest.segments.length > 0, "a manifest names an active segment");
+  for (let i = 1; i < manifest.segments.length; i++) {
+    assert(manifest.segments[i]!.firstSeq > manifest.segments[i - 1]!.firstSeq, "segments in seq order");
+  }
   const record = {
     format: formatName,
     formatVersion: manifest.formatVersion,

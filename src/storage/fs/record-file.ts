@@ -1,3 +1,4 @@
+import { assert } from "../../util/assert.js";
 import path from "node:path";
 import zlib from "node:zlib";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
@@ -52,6 +53,8 @@ export async function writeRecordFile(
   records: RecordList,
   signal?: AbortSignal,
 ): Promise<RecordFileWritten> {
+  assert(records.ids.length === records.values.length, "one value per id");
+  assert(header.records === records.ids.length, "the header counts the records written");
   const temp = `${file}.tmp`;
   const fd = fs.open(temp, "w");
   const out = { bytes: 0, crc: 0 };
