@@ -40,6 +40,8 @@ interface Job {
   kind: "checkpoint" | "seal";
   /** Taken when the job was requested, or (undefined) when it starts. */
   picture: Picture | undefined;
+  /** A seal's roll of the log (a seal writes no snapshot, so it has no picture). */
+  sealed?: Promise<void> | undefined;
   /** Started by a policy, not by a caller: may be abandoned for a newer one. */
   background: boolean;
   /** A caller asked for it (compact, close, an upgrade at open): write even with nothing new. */
@@ -108,11 +110,12 @@ export class Checkpointer {
   request(force = false, now = false): void {
     if (this.readOnly || this.closed) return;
     this.force ||= force;
-    if (this.queued) {
-      if (now) this.queued.picture = this.take();
-      return;
-    }
-    const job = this.job("checkpoint", now || this.jobs === 0);
+    // Behind running work, `now` seals the log at once but leaves the picture (a copy of the
+    // whole map) to when the job starts: a snapshot of a later seq is as good, and a small
+    // threshold must not copy the map every N writes while a large snapshot streams out.
+    if (now && this.jobs > 0 && this.engine.writeFailure() === undefined) this.roll(this.engine.lastSeq, true);
+    if (this.queued) return;
+    const job = this.job("checkpoint", this.jobs === 0);
     this.queued = job;
     this.submit(job);
   }
@@ -147,7 +150,9 @@ export class Checkpointer {
   private job(kind: Job["kind"], pictureNow: boolean): Job {
     const job: Job = { kind, picture: undefined, background: true, always: false, cancelled: false };
     if (kind === "checkpoint" && pictureNow) job.picture = this.take();
-    if (kind === "seal") job.picture = this.rollOnly();
+    if (kind === "seal" && this.engine.writeFailure() === undefined) {
+      job.sealed = this.roll(this.engine.lastSeq, false);
+    }
     return job;
   }
 
@@ -172,10 +177,14 @@ export class Checkpointer {
   private async run(job: Job): Promise<void> {
     if (this.queued === job) this.queued = undefined;
     if (job.cancelled) return;
+    if (job.kind === "seal") {
+      if (job.sealed === undefined) return; // Not rolled: a write had failed.
+      await job.sealed;
+      return this.engine.storage.compressSealed();
+    }
     const picture = job.picture ?? this.take(job.always);
     if (picture === undefined) return;
     await picture.rolled;
-    if (job.kind === "seal") return this.engine.storage.compressSealed();
     if (job.background) job.abort = new AbortController();
     this.streaming = job;
     try {
@@ -217,14 +226,6 @@ export class Checkpointer {
       rolled,
     };
     return picture;
-  }
-
-  private rollOnly(): Picture | undefined {
-    const engine = this.engine;
-    if (engine.writeFailure() !== undefined) return undefined;
-    const rolled = this.roll(engine.lastSeq, false);
-    const picture = { seq: engine.lastSeq, ts: engine.lastTs, schemaVersion: engine.schemaVersion };
-    return { ...picture, stacks: { undo: [], redo: [] }, records: { ids: [], values: [] }, rolled };
   }
 
   /** Queues a seal of the log after `seq`; a checkpoint's roll restarts the threshold count. */

@@ -1,3 +1,4 @@
+import { parseIsoMicros } from "../util/time.js";
 import { InvalidArgumentError } from "../errors.js";
 import { UndoStacks, unitKind, type StacksState, type Unit } from "../model/undo-stacks.js";
 import type { SegmentInfo, Storage } from "../storage/port.js";
@@ -149,17 +150,30 @@ export class History {
     this.stacks.clip(oldest);
   }
 
-  /**
-   * Throws unless history reaches back to `seq` (the state after it can be rebuilt). `byTime`:
-   * the seq came from a time, and the state just before the oldest retained operation is not
-   * known to be the state at that time (the operation before it, and its time, were pruned).
-   */
-  checkReach(seq: number, byTime = false): void {
+  /** Throws unless history reaches back to `seq` (the state after it can be rebuilt). */
+  checkReach(seq: number): void {
     const oldest = this.oldestSeq;
-    if (oldest === 1 || seq >= oldest || seq >= this.lastSeq || (seq === oldest - 1 && !byTime)) return;
+    if (oldest === 1 || seq >= oldest - 1) return;
+    throw this.prunedError();
+  }
+
+  /**
+   * Whether the state at time `micros` is known, `seq` being the last operation at or before it.
+   * The state just before the oldest retained operation is not: the operation before it, and
+   * its time, were pruned; unless that is the last operation (`lastTs`: nothing is retained).
+   */
+  checkTimeReach(seq: number, micros: number, lastTs: string | undefined): void {
+    const oldest = this.oldestSeq;
+    if (oldest === 1 || seq >= oldest) return;
+    if (seq === this.lastSeq && lastTs !== undefined && micros >= (parseIsoMicros(lastTs) ?? 0)) return;
+    throw this.prunedError();
+  }
+
+  private prunedError(): InvalidArgumentError {
+    const oldest = this.oldestSeq;
     // With nothing retained (all pruned), only the current state is reachable.
     const when = oldest <= this.lastSeq ? ` (just before ${this.get(oldest).ts})` : " (the current state)";
-    throw new InvalidArgumentError(
+    return new InvalidArgumentError(
       `history before seq ${oldest - 1} was pruned by the retention policy; the oldest reachable ` +
         `state is seq ${oldest - 1}${when}`,
     );

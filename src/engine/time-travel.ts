@@ -1,5 +1,5 @@
 import { revertOperation, type State } from "../model/operation.js";
-import { parseIsoMicros, resolvePoint, type HistoryPoint } from "../util/time.js";
+import { resolvePoint, type HistoryPoint } from "../util/time.js";
 import { StoreView } from "../view.js";
 import type { Engine } from "./engine.js";
 import { toSeq } from "./history-query.js";
@@ -18,8 +18,8 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
     await engine.queue.flush().catch(() => undefined); // A failed write is reverted: not shown.
   }
   let seq = Math.min(toSeq(history, resolved), engine.durableSeq);
-  history.checkReach(seq, resolved.kind === "time");
-  if (resolved.kind === "time") checkTimeReach(engine, resolved.micros);
+  if (resolved.kind === "time") history.checkTimeReach(seq, resolved.micros, engine.lastTs);
+  else history.checkReach(seq);
   if (seq >= history.oldestSeq && seq < engine.lastSeq) {
     const op = history.get(seq);
     const next = history.get(seq + 1);
@@ -34,13 +34,3 @@ export async function viewAt<T>(engine: Engine, point: HistoryPoint): Promise<St
   return new StoreView<T>(state, seq, ts);
 }
 
-/**
- * With every operation pruned, a time before the last operation's is a pruned state too (the
- * seq search alone would map it to the current state).
- */
-function checkTimeReach(engine: Engine, micros: number): void {
-  const history = engine.history;
-  if (history.oldestSeq <= history.lastSeq || history.oldestSeq === 1) return;
-  if (engine.lastTs === undefined || micros >= (parseIsoMicros(engine.lastTs) ?? 0)) return;
-  history.checkReach(0); // Throws: the state at seq 0 was pruned.
-}
