@@ -37,6 +37,20 @@ describe("regression: a failing injected clock", () => {
     await again.close();
   });
 
+  it("refuses a reading beyond whole microseconds, and the next good reading works", async () => {
+    let micros = Date.UTC(2026, 0, 1) * 1000;
+    let bad = false;
+    const store = new Store<{ n: number }>();
+    await store.open(tempDir(), { clock: () => (bad ? 8.7e18 : (micros += 1000)) });
+    await store.set("a", { n: 1 });
+    bad = true;
+    expect(() => store.set("b", { n: 2 })).toThrow(expect.objectContaining({ code: "OPSLOG_INVALID_ARGUMENT" }));
+    bad = false;
+    await store.set("c", { n: 3 });
+    expect(store.stats().seq).toBe(2);
+    await store.close();
+  });
+
   it("refuses a clock that returns no number", async () => {
     const store = new Store<{ n: number }>();
     await expect(store.open(tempDir(), { clock: () => Number.NaN }).then(() => store.set("a", { n: 1 })))
