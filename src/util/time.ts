@@ -23,10 +23,11 @@ export class MonotonicClock {
   next(): number {
     const now = Math.floor(readClock(this.clock));
     const previous = this.lastMicros;
-    this.lastMicros = now > previous ? now : previous + 1;
-    assert(this.lastMicros > previous, "timestamps strictly increase");
-    assert(Number.isSafeInteger(this.lastMicros), "timestamps are whole microseconds");
-    return this.lastMicros;
+    const next = now > previous ? now : previous + 1;
+    assert(next > previous, "timestamps strictly increase");
+    assert(Number.isSafeInteger(next), "timestamps are whole microseconds");
+    this.lastMicros = next; // Only once checked: a failed reading leaves the clock as it was.
+    return next;
   }
 }
 
@@ -38,7 +39,7 @@ export function readClock(clock: Clock): number {
   } catch (error) {
     throw new InvalidArgumentError(`the clock option threw: ${String(error)}`, { cause: error });
   }
-  if (typeof now !== "number" || !Number.isFinite(now) || now < 0) {
+  if (typeof now !== "number" || !Number.isSafeInteger(Math.floor(now)) || now < 0) {
     throw new InvalidArgumentError(`the clock option must return epoch microseconds; it returned ${String(now)}`);
   }
   return now;
