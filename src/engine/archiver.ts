@@ -30,7 +30,9 @@ export function chooseArchived(
   for (const [id, value] of engine.state) {
     if (predicate(recordAt(engine.state, id, value), id)) moving.push([id, value]);
   }
-  return moving;
+  // In id order, not the map's: its order moves when a failed batch puts a deleted record back,
+  // and the log of an archive must not depend on that.
+  return moving.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export function loadArchive(engine: Engine, segment: string): Map<string, unknown> {

@@ -110,12 +110,13 @@ export class Checkpointer {
   request(force = false, now = false): void {
     if (this.readOnly || this.closed) return;
     this.force ||= force;
-    // Behind running work, `now` seals the log at once but leaves the picture (a copy of the
-    // whole map) to when the job starts: a snapshot of a later seq is as good, and a small
-    // threshold must not copy the map every N writes while a large snapshot streams out.
-    if (now && this.jobs > 0 && this.engine.writeFailure() === undefined) this.roll(this.engine.lastSeq, true);
-    if (this.queued) return;
-    const job = this.job("checkpoint", this.jobs === 0);
+    // `now`: the picture is taken (and the log sealed) at this call even behind running work. A
+    // snapshot must sit exactly at a seal: history before it is read from sealed segments.
+    if (this.queued) {
+      if (now) this.queued.picture = this.take();
+      return;
+    }
+    const job = this.job("checkpoint", now || this.jobs === 0);
     this.queued = job;
     this.submit(job);
   }

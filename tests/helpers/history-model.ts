@@ -72,7 +72,8 @@ export class HistoryModel {
 
   /** Moves the records among `ids` present now; an archive clears both stacks. */
   archiveIds(ids: ReadonlySet<string>, segment: string): number {
-    const moving = [...this.state].filter(([id]) => ids.has(id));
+    // In id order, as the store archives (its map order is not part of the contract).
+    const moving = [...this.state].filter(([id]) => ids.has(id)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (moving.length === 0) return 0;
     const target = this.archive.get(segment) ?? new Map<string, unknown>();
     for (const [id, value] of moving) target.set(id, value);
