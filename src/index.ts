@@ -1,8 +1,10 @@
 export * from "./errors.js";
 export type * from "./types.js";
+export type * from "./storage/port.js";
 export type { FileSystem, FileStat, OpenFlags } from "./storage/fs/file-system.js";
 export { NodeFileSystem } from "./storage/fs/node-file-system.js";
-export { Store } from "./store.js";
+export { FileStorage, type FileStorageOptions } from "./storage/fs/fs-storage.js";
+export { Store, type OpenOptions } from "./default-store.js";
 export { inspect, verify } from "./storage/fs/inspect.js";
 export type { DirectoryInfo, VerifyReport, VerifyProblem, VerifyOptions, InspectOptions } from "./storage/fs/inspect.js";
 export { StoreView } from "./view.js";

@@ -1,15 +1,12 @@
-import path from "node:path";
 import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
 import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
 import type { CheckpointPolicy } from "./engine/checkpointer.js";
-import { Engine } from "./engine/engine.js";
+import { Engine, type EngineOptions } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
-import { FsStorage } from "./storage/fs/fs-storage.js";
-import { NodeFileSystem } from "./storage/fs/node-file-system.js";
+import type { ArchiveStorage, Storage, StorageResolver } from "./storage/port.js";
 import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
-import { formatVersion } from "./storage/fs/log-format.js";
 import { resolvePoint, systemClock, type HistoryPoint } from "./util/time.js";
 import { iterateOps, opsOf, opsSince, type OpsQuery } from "./engine/history-query.js";
 import { viewAt } from "./engine/time-travel.js";
@@ -18,7 +15,9 @@ import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./sto
 
 /**
  * An id → document store backed by a durable operation log (SPEC §1). This class checks state
- * and arguments and turns misuse into typed errors; the engine does the work.
+ * and arguments and turns misuse into typed errors; the engine does the work. It knows storage
+ * only through the port: a path given to open() is turned into a storage by the resolver the
+ * package entry point (index.ts) passes in, files by default.
  */
 export class Store<T = Record<string, unknown>> {
   private engine: Engine | undefined;
@@ -29,32 +28,58 @@ export class Store<T = Record<string, unknown>> {
   private batchMeta: Record<string, unknown> | undefined;
   private closing: Promise<void> | undefined;
 
-  async open(dir: string, options: StoreOptions<T> = {}): Promise<void> {
+  constructor(private readonly resolveStorage?: StorageResolver) {}
+
+  /**
+   * Opens a directory (a path: files, the default storage) or any storage (`new
+   * MemoryStorage()`, a third-party adapter): the one argument that picks where data lives.
+   */
+  async open(target: string | Storage, options: StoreOptions<T> = {}): Promise<void> {
     if (this.phase !== "new") {
       throw new InvalidArgumentError(`open() was already called on this Store (it is ${this.phase})`);
     }
-    if (typeof dir !== "string" || dir === "") throw new InvalidArgumentError("dir must be a non-empty path");
     checkOpenOptions(options);
+    const storage = this.storageFor(target, options);
     this.phase = "opening";
+    let engine: Engine | undefined;
     try {
-      this.engine = createEngine(dir, options);
-      await this.engine.checkpointer.idle();
-      checkMigrationPersisted(this.engine);
+      engine = await Engine.open(storage, engineOptions(options));
+      await engine.checkpointer.idle();
+      checkMigrationPersisted(engine);
     } catch (error) {
       this.phase = "new";
       // A failed open releases everything it took (the lock, open files).
-      await this.engine?.close().catch(() => undefined);
-      this.engine = undefined;
-      throw error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(`opening ${dir}`, error);
+      await engine?.close().catch(() => undefined);
+      throw error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(`opening ${storage.location}`, error);
     }
+    this.engine = engine;
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
     this.phase = "open";
   }
 
+  /** `await using store = …`: the store closes itself when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.phase === "new") return Promise.resolve(); // Never opened, or its open failed.
+    return this.close();
+  }
+
+  private storageFor(target: string | Storage, options: StoreOptions<T>): Storage {
+    if (typeof target === "string") {
+      if (target === "") throw new InvalidArgumentError("dir must be a non-empty path");
+      if (!this.resolveStorage) throw new InvalidArgumentError("this Store has no default storage: pass one to open()");
+      return this.resolveStorage(target, options as Readonly<Record<string, unknown>>);
+    }
+    if (typeof target !== "object" || target === null || typeof target.open !== "function") {
+      throw new InvalidArgumentError("open() takes a directory path or a Storage");
+    }
+    return target;
+  }
+
   /** Every call resolves only once the store is closed: nothing it started runs any more. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    if (this.phase === "opening") throw new NotOpenError();
     const engine = this.open_();
     this.phase = "closed";
     this.closing = this.closeEngine(engine);
@@ -82,38 +107,38 @@ export class Store<T = Record<string, unknown>> {
   }
 
   get(id: string): T | undefined {
-    const state = this.open_().state;
-    return recordAt(state, id) as T | undefined;
+    const records = this.open_().records;
+    return recordAt(records, id) as T | undefined;
   }
 
   has(id: string): boolean {
-    return this.open_().state.has(id);
+    return this.open_().records.has(id);
   }
 
   all(): T[] {
-    const state = this.open_().state;
-    return Array.from(state, ([id, value]) => recordAt(state, id, value)) as T[];
+    const records = this.open_().records;
+    return Array.from(records, ([id, value]) => recordAt(records, id, value)) as T[];
   }
 
   entries(): [string, T][] {
-    const state = this.open_().state;
-    return Array.from(state, ([id, value]) => [id, recordAt(state, id, value)]) as [string, T][];
+    const records = this.open_().records;
+    return Array.from(records, ([id, value]) => [id, recordAt(records, id, value)]) as [string, T][];
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
-    const engine = this.open_();
+    const records = this.open_().records;
     checkFunction(predicate, "predicate");
     const found: T[] = [];
-    for (const [id, value] of engine.state) {
-      const record = recordAt(engine.state, id, value) as T;
+    for (const [id, value] of records) {
+      const record = recordAt(records, id, value) as T;
       if (predicate(record, id)) found.push(record);
     }
     return found;
   }
 
   count(predicate?: (value: T, id: string) => boolean): number {
-    const engine = this.open_();
-    if (predicate === undefined) return engine.state.size;
+    const records = this.open_().records;
+    if (predicate === undefined) return records.size;
     return this.filter(predicate).length;
   }
 
@@ -133,7 +158,7 @@ export class Store<T = Record<string, unknown>> {
     const meta = checkMeta(options?.meta);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
-    if (!engine.state.has(id)) throw new NotFoundError(`Record ${JSON.stringify(id)} not found: cannot delete it`);
+    if (!engine.records.has(id)) throw new NotFoundError(`Record ${JSON.stringify(id)} not found: cannot delete it`);
     return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id });
   }
 
@@ -258,13 +283,14 @@ export class Store<T = Record<string, unknown>> {
 
   private async archiveNow(predicate: (value: T, id: string) => boolean, segment?: string): Promise<number> {
     const engine = this.writable("archive");
+    const archive = archiveOf(engine.storage);
     checkFunction(predicate, "predicate");
     const name = segment === undefined ? defaultArchiveSegment(new Date(engine.nowMs())) : segment;
     checkArchiveName(name);
     // Chosen and applied now, in call order; the commit queue orders the file writes. The
     // predicate's own exceptions reach the caller as they are (as in filter()).
-    const moving = chooseArchived(engine, predicate as (value: unknown, id: string) => boolean);
-    const run = archiveRecords(engine, moving, name);
+    const moving = chooseArchived(engine.records, predicate as (value: unknown, id: string) => boolean);
+    const run = archiveRecords(engine, archive, moving, name);
     return run.catch((error: unknown) => {
       throw asIoError("archive()", error);
     });
@@ -274,29 +300,30 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.open_();
     checkArchiveName(segment);
     try {
-      return loadArchive(engine, segment) as Map<string, T>;
+      return loadArchive(archiveOf(engine.storage), segment) as Map<string, T>;
     } catch (error) {
       throw asIoError("loadArchive()", error);
     }
   }
 
   listArchiveSegments(): string[] {
-    return this.open_().storage.archiveSegments().map((segment) => segment.name);
+    return (this.open_().storage.archive?.list() ?? []).map((segment) => segment.name);
   }
 
   stats(): StoreStats {
     const engine = this.open_();
-    const archive = engine.storage.archiveSegments();
+    const archive = engine.storage.archive?.list() ?? [];
+    const usage = engine.storage.usage();
     const stats: StoreStats = {
-      activeRecords: engine.state.size,
-      // Operations in the active log segment, not yet sealed by a checkpoint.
-      opsCount: Math.max(0, engine.lastSeq - engine.storage.segments().at(-1)!.firstSeq + 1),
+      activeRecords: engine.records.size,
+      // Operations since the last checkpoint's log boundary, not yet in a checkpoint.
+      opsCount: engine.checkpointer.pendingOps,
       archiveSegments: archive.length,
       archivedRecords: archive.reduce((sum, segment) => sum + segment.records, 0),
       seq: engine.lastSeq,
-      formatVersion,
+      formatVersion: usage.formatVersion ?? 1,
       historyOps: engine.lastSeq - engine.history.oldestSeq + 1,
-      historyBytes: engine.storage.segments().reduce((sum, segment) => sum + segment.bytes, 0),
+      historyBytes: usage.historyBytes,
     };
     if (engine.repair) stats.repair = engine.repair;
     const failure = engine.checkpointer.lastError;
@@ -342,24 +369,26 @@ export class Store<T = Record<string, unknown>> {
   }
 }
 
-function createEngine<T>(dir: string, options: StoreOptions<T>): Engine {
-  const readOnly = options.readOnly === true;
-  const storage = new FsStorage(path.resolve(dir), options.fileSystem ?? new NodeFileSystem(), {
-    readOnly,
-    repair: options.repair === true,
-    schemaVersion: options.version ?? 1,
-    compressInline: options.fileSystem !== undefined,
-  });
-  return new Engine(storage, {
+function engineOptions<T>(options: StoreOptions<T>): EngineOptions {
+  return {
     writeMode: options.writeMode ?? "immediate",
     groupCommitMs: options.groupCommitMs ?? 5,
     clock: options.clock ?? systemClock,
-    readOnly,
+    readOnly: options.readOnly === true,
+    repair: options.repair === true,
     policy: checkpointPolicy(options.checkpointThreshold),
     retain: options.retain ?? "all",
     version: options.version ?? 1,
     migrate: options.migrate as ((record: unknown, from: number) => unknown) | undefined,
-  });
+  };
+}
+
+/** The storage's archive, or OPSLOG_INVALID_ARGUMENT when it declares none. */
+function archiveOf(storage: Storage): ArchiveStorage {
+  if (!storage.capabilities.archive || !storage.archive) {
+    throw new InvalidArgumentError(`the storage at ${storage.location} has no archive`);
+  }
+  return storage.archive;
 }
 
 /**

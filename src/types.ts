@@ -1,5 +1,3 @@
-import type { FileSystem } from "./storage/fs/file-system.js";
-
 /** A JSON object of metadata kept with an operation: who made it and why. */
 export type OperationMeta = Record<string, unknown>;
 
@@ -55,8 +53,11 @@ export interface StoreOptions<T = unknown> {
    * milliseconds of history; whole older log segments are pruned at checkpoints.
    */
   retain?: "all" | { ops?: number; ms?: number };
-  /** Injected file system, for tests. Default: node:fs. */
-  fileSystem?: FileSystem;
+  /**
+   * With readOnly: keep the state, history, at() and watch() current as a writer in another
+   * process commits (storages that declare `tail`: files, memory). Default false.
+   */
+  follow?: boolean;
   /** Injected clock returning epoch microseconds, for tests. Default: Date.now() * 1000. */
   clock?: () => number;
 }

@@ -6,7 +6,7 @@ import { recordAt } from "./model/raw-record.js";
  */
 export class StoreView<T> {
   constructor(
-    private readonly state: Map<string, unknown>,
+    private readonly state: ReadonlyMap<string, unknown>,
     /** The seq of the last operation the view includes (0 for the empty store before any). */
     readonly seq: number,
     /** The timestamp of that operation (undefined for seq 0 or a pruned point). */

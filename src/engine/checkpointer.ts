@@ -1,47 +1,53 @@
-import { recordList } from "../storage/port.js";
+import type { StacksState } from "../model/undo-stacks.js";
+import type { RecordList, Storage } from "../storage/port.js";
 import { assert } from "../util/assert.js";
-import type { Engine } from "./engine.js";
-import { applyRetention, type RetentionPolicy } from "./retention.js";
-
-export type { RetentionPolicy } from "./retention.js";
-
-/** Log bytes since the last snapshot below which the adaptive policy never checkpoints. */
-export const adaptiveLogBytesMin = 16 * 1024 * 1024;
-/** The adaptive policy checkpoints when the log since the snapshot is this many times its size. */
-export const adaptiveLogToSnapshotRatio = 2;
-
-/**
- * An active segment larger than this is sealed (without a snapshot), so that history reads
- * (undo, getHistory, at) decompress and parse a bounded amount to reach any operation.
- */
-export const segmentBytesMax = 8 * 1024 * 1024;
 
 /**
  * When to checkpoint: after `threshold` operations (the original option), or "adaptive": when
- * the log written since the last snapshot reaches twice the snapshot (and 16 MiB), so that the
- * total bytes all checkpoints write stay proportional to the data written (never quadratic) and
- * a reopen replays at most twice the snapshot's bytes. "off" never does.
+ * the storage says enough was written since the last checkpoint (files: the log since the
+ * snapshot reaches twice the snapshot and 16 MiB, so the total bytes all checkpoints write stay
+ * proportional to the data written, never quadratic). "off" never does.
  */
 export type CheckpointPolicy = { kind: "ops"; threshold: number } | { kind: "adaptive" } | { kind: "off" };
 
-/** The state at one seq, taken synchronously, with the roll of the log that follows it. */
-interface Picture {
-  seq: number;
+/** The state a checkpoint writes, taken synchronously. */
+export interface StatePicture {
   ts: string | undefined;
   schemaVersion: number;
-  stacks: ReturnType<Engine["history"]["stacksState"]>;
-  records: ReturnType<typeof recordList>;
-  /** Resolves once the log is sealed after `seq` (every operation through it is durable). */
+  stacks: StacksState;
+  records: RecordList;
+}
+
+/** What the checkpointer needs from the engine: no more. */
+export interface CheckpointSource {
+  /** Seq of the last operation applied. */
+  lastSeq(): number;
+  /** Why nothing more may be written (an earlier failed write), or undefined. */
+  writeFailure(): unknown;
+  /** The state now (records are frozen: a shallow copy of the entries is a fixed picture). */
+  capture(): StatePicture;
+  /**
+   * Once every operation through `seq` is durable, and before any later one is handed to the
+   * storage, tells it that a checkpoint at `seq` follows.
+   */
+  boundary(seq: number): Promise<void>;
+  /** A checkpoint at `seq` whose stacks were `stacks` is committed: forget and prune. */
+  checkpointed(seq: number, stacks: StacksState): void;
+}
+
+export type CheckpointStorage = Pick<Storage, "writeCheckpoint" | "wantsCheckpoint" | "idle">;
+
+/** The state at one seq, taken synchronously, with the log boundary that follows it. */
+interface Picture extends StatePicture {
+  seq: number;
+  /** Resolves once every operation through `seq` is durable and the boundary is set. */
   rolled: Promise<void>;
 }
 
 /** A unit of checkpointer work; jobs run strictly one after another. */
 interface Job {
-  kind: "checkpoint" | "seal";
   /** Taken when the job was requested, or (undefined) when it starts. */
   picture: Picture | undefined;
-  /** A seal's roll of the log (a seal writes no snapshot, so it has no picture). */
-  sealed?: Promise<void> | undefined;
   /** Started by a policy, not by a caller: may be abandoned for a newer one. */
   background: boolean;
   /** A caller asked for it (compact, close, an upgrade at open): write even with nothing new. */
@@ -52,12 +58,11 @@ interface Job {
 }
 
 /**
- * Runs checkpoints: seal the active log segment once everything before it is durable, stream a
- * snapshot of the state at that seq (the records are frozen, so a shallow copy of the map's
- * entries is a consistent picture while writers go on), commit the manifest, then prune and
- * compress. Every checkpoint and seal, whoever starts it, runs in one chain, one at a time, in
- * the order requested, so a snapshot never replaces a newer one and retention never prunes past
- * the snapshot that is committed.
+ * Runs checkpoints: set a log boundary once everything before it is durable, write the state at
+ * that seq (the records are frozen, so a shallow copy of the map's entries is a consistent
+ * picture while writers go on), then forget and prune. Every checkpoint, whoever starts it, runs
+ * in one chain, one at a time, in the order requested, so a checkpoint never replaces a newer
+ * one and retention never prunes past the checkpoint that is committed.
  */
 export class Checkpointer {
   private chain: Promise<void> = Promise.resolve();
@@ -78,29 +83,30 @@ export class Checkpointer {
   lastError: unknown;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly source: CheckpointSource,
+    private readonly storage: CheckpointStorage,
     private readonly policy: CheckpointPolicy,
-    private readonly retain: RetentionPolicy,
     private readonly readOnly: boolean,
-    snapshotSeq: number,
+    checkpointSeq: number,
   ) {
-    this.committedSeq = snapshotSeq;
-    this.rolledBefore = engine.storage.segments().at(-1)?.firstSeq ?? snapshotSeq + 1;
+    this.committedSeq = checkpointSeq;
+    this.rolledBefore = checkpointSeq + 1;
   }
 
-  /** With an explicit threshold, the N-th write since the last roll seals the log at once. */
+  /** Operations since the last boundary: not yet in a checkpoint (stats().opsCount). */
+  get pendingOps(): number {
+    return Math.max(0, this.source.lastSeq() - this.rolledBefore + 1);
+  }
+
+  /** With an explicit threshold, the N-th write since the last boundary takes its picture. */
   afterEnqueue(): void {
     if (this.policy.kind !== "ops") return;
-    if (this.engine.lastSeq - this.rolledBefore + 1 >= this.policy.threshold) this.request(false, true);
+    if (this.pendingOps >= this.policy.threshold) this.request(false, true);
   }
 
   afterCommit(): void {
-    if (this.readOnly || this.closed || this.jobs > 0) return;
-    if (this.engine.storage.activeSegmentBytes() >= segmentBytesMax) this.submit(this.job("seal", false));
-    if (this.policy.kind !== "adaptive" || this.jobs > 0) return;
-    const sizes = this.engine.storage.sizes();
-    const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * sizes.snapshotBytes);
-    if (sizes.logBytesSinceSnapshot >= threshold) this.request();
+    if (this.readOnly || this.closed || this.jobs > 0 || this.policy.kind !== "adaptive") return;
+    if (this.storage.wantsCheckpoint()) this.request();
   }
 
   /**
@@ -116,7 +122,7 @@ export class Checkpointer {
       if (now) this.queued.picture = this.take();
       return;
     }
-    const job = this.job("checkpoint", now || this.jobs === 0);
+    const job = this.job(now || this.jobs === 0);
     this.queued = job;
     this.submit(job);
   }
@@ -132,7 +138,7 @@ export class Checkpointer {
     if (this.queued) this.queued.cancelled = true;
     this.queued = undefined;
     this.streaming?.abort?.abort(new Error("superseded by a newer checkpoint"));
-    const job: Job = { kind: "checkpoint", picture: undefined, background: false, always, cancelled: false };
+    const job: Job = { picture: undefined, background: false, always, cancelled: false };
     job.picture = this.take(always);
     return this.submit(job);
   }
@@ -148,12 +154,9 @@ export class Checkpointer {
     await this.idle();
   }
 
-  private job(kind: Job["kind"], pictureNow: boolean): Job {
-    const job: Job = { kind, picture: undefined, background: true, always: false, cancelled: false };
-    if (kind === "checkpoint" && pictureNow) job.picture = this.take();
-    if (kind === "seal" && this.engine.writeFailure() === undefined) {
-      job.sealed = this.roll(this.engine.lastSeq, false);
-    }
+  private job(pictureNow: boolean): Job {
+    const job: Job = { picture: undefined, background: true, always: false, cancelled: false };
+    if (pictureNow) job.picture = this.take();
     return job;
   }
 
@@ -178,11 +181,6 @@ export class Checkpointer {
   private async run(job: Job): Promise<void> {
     if (this.queued === job) this.queued = undefined;
     if (job.cancelled) return;
-    if (job.kind === "seal") {
-      if (job.sealed === undefined) return; // Not rolled: a write had failed.
-      await job.sealed;
-      return this.engine.storage.compressSealed();
-    }
     const picture = job.picture ?? this.take(job.always);
     if (picture === undefined) return;
     await picture.rolled;
@@ -193,50 +191,34 @@ export class Checkpointer {
     } finally {
       this.streaming = undefined;
     }
-    if (!job.background) this.lastError = undefined;
+    if (job.background) return;
+    this.lastError = undefined;
+    // A caller's checkpoint (compact) also waits for the storage's own follow-up work.
+    await this.storage.idle?.();
   }
 
   private async writeSnapshot(picture: Picture, signal: AbortSignal | undefined): Promise<void> {
-    const engine = this.engine;
-    assert(picture.seq >= this.committedSeq, "a snapshot never replaces a newer one");
+    assert(picture.seq >= this.committedSeq, "a checkpoint never replaces a newer one");
     const { seq, ts, schemaVersion, stacks, records } = picture;
-    await engine.storage.writeSnapshot({ seq, ts, schemaVersion, stacks }, records, signal);
+    await this.storage.writeCheckpoint({ seq, ts, schemaVersion, stacks }, records, signal);
     this.committedSeq = seq;
     this.force = false;
-    engine.history.forgetThrough(seq, stacks);
-    applyRetention(engine, this.retain, seq);
-    await engine.storage.compressSealed();
+    this.source.checkpointed(seq, stacks);
   }
 
   /**
-   * The state now and a roll of the log after it; undefined when there is nothing to write
-   * (nothing since the last snapshot and no pending upgrade), or writing is no longer safe.
+   * The state now and a log boundary after it; undefined when there is nothing to write
+   * (nothing since the last checkpoint and no pending upgrade), or writing is no longer safe.
    */
   private take(always = false): Picture | undefined {
-    const engine = this.engine;
-    if (engine.writeFailure() !== undefined) return undefined; // After a failed write, nothing is known.
-    const seq = engine.lastSeq;
+    const source = this.source;
+    if (source.writeFailure() !== undefined) return undefined; // After a failed write, nothing is known.
+    const seq = source.lastSeq();
     if (seq === this.committedSeq && !always && !this.force) return undefined;
-    const rolled = this.roll(seq, true);
-    const picture: Picture = {
-      seq,
-      ts: engine.lastTs,
-      schemaVersion: engine.schemaVersion,
-      stacks: engine.history.stacksState(),
-      records: recordList(engine.state),
-      rolled,
-    };
-    return picture;
-  }
-
-  /** Queues a seal of the log after `seq`; a checkpoint's roll restarts the threshold count. */
-  private roll(seq: number, forCheckpoint: boolean): Promise<void> {
-    if (forCheckpoint) {
-      assert(seq + 1 >= this.rolledBefore, "checkpoints seal the log at increasing seqs");
-      this.rolledBefore = seq + 1;
-    }
-    const rolled = this.engine.queue.roll(seq + 1);
-    rolled.catch(() => undefined); // A superseded picture's roll has no one waiting on it.
-    return rolled;
+    assert(seq + 1 >= this.rolledBefore, "checkpoints set log boundaries at increasing seqs");
+    this.rolledBefore = seq + 1;
+    const rolled = source.boundary(seq);
+    rolled.catch(() => undefined); // A superseded picture's boundary has no one waiting on it.
+    return { seq, ...source.capture(), rolled };
   }
 }

@@ -1,7 +1,20 @@
-import { toIoError } from "../errors.js";
+import { ConflictError, toIoError } from "../errors.js";
 import type { Operation, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
-import type { Storage } from "../storage/port.js";
+import type { CommitResult, Storage, WriteGroup } from "../storage/port.js";
+
+/** The part of the storage port the commit queue needs. */
+export type CommitTarget = Pick<Storage, "commit">;
+
+/** What the queue tells its owner. */
+export interface CommitListener {
+  /** Called with the seq of the first operation that did not become durable. */
+  onFailure(fromSeq: number, error: unknown): void;
+  /** Operations just made durable, in seq order (the change feed starts here). */
+  onDurable(ops: readonly Operation[]): void;
+  /** The queue ran dry: everything enqueued so far is durable (or failed). */
+  onIdle(): void;
+}
 
 /** Operations gathered into one group before a write is forced, in "group" and "async" modes. */
 export const groupOpsMax = 8192;
@@ -22,8 +35,8 @@ function settlers(): { promise: Promise<void>; resolve: () => void; reject: (err
 interface Item {
   ops: readonly Operation[];
   batchSize: number | undefined;
-  /** A roll of the log segment after every earlier item: `ops` is empty. */
-  rollTo?: number;
+  /** A checkpoint boundary after every earlier item (WriteGroup.checkpointAt): `ops` is empty. */
+  checkpointAt?: number;
   /**
    * Work that must finish before the item's operations are written, started only once every
    * earlier item is durable (the archive file is written, then the deletes).
@@ -46,15 +59,15 @@ export class CommitQueue {
   private idleWaiters: (() => void)[] = [];
   /** Seq of the last operation written and synced. */
   private durable: number;
+  /** An asynchronous commit (a storage without synchronousCommit) has not settled yet. */
+  private inFlight = false;
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: CommitTarget,
     durableSeq: number,
     private readonly mode: WriteMode,
     private readonly groupCommitMs: number,
-    /** Called with the seq of the first operation that did not become durable. */
-    private readonly onFailure: (fromSeq: number, error: unknown) => void,
-    private readonly onCommitted: () => void,
+    private readonly listener: CommitListener,
   ) {
     this.durable = durableSeq;
   }
@@ -82,9 +95,12 @@ export class CommitQueue {
     return Promise.resolve();
   }
 
-  /** Seals the active segment once every operation enqueued so far is durable. */
-  roll(nextSeq: number): Promise<void> {
-    return this.push({ ops: [], batchSize: undefined, rollTo: nextSeq });
+  /**
+   * Tells the storage, once every operation enqueued so far is durable and before any later one
+   * is handed over, that a checkpoint at `seq` follows (files seal their active segment there).
+   */
+  checkpointBoundary(seq: number): Promise<void> {
+    return this.push({ ops: [], batchSize: undefined, checkpointAt: seq });
   }
 
   /** Resolves when everything enqueued so far is durable (rejects if that failed). */
@@ -99,14 +115,15 @@ export class CommitQueue {
 
   private push(fields: Omit<Item, "resolve" | "reject">): Promise<void> {
     const { promise, resolve, reject } = settlers();
-    const item: Item = { ops: fields.ops, batchSize: fields.batchSize, rollTo: fields.rollTo, task: fields.task, resolve, reject };
+    const item: Item = { ops: fields.ops, batchSize: fields.batchSize, checkpointAt: fields.checkpointAt, task: fields.task, resolve, reject };
     this.items.push(item);
-    // A roll waits for nothing: it only orders itself after the operations before it.
-    this.schedule(this.items.length >= groupOpsMax || item.rollTo !== undefined);
+    // A boundary waits for nothing: it only orders itself after the operations before it.
+    this.schedule(this.items.length >= groupOpsMax || item.checkpointAt !== undefined);
     return promise;
   }
 
   private schedule(now: boolean): void {
+    if (this.inFlight) return; // The settling commit runs the queue again.
     if (this.timer !== undefined && !now) return;
     if (this.timer !== undefined) this.cancelTimer();
     if (now || this.mode === "immediate") {
@@ -126,71 +143,110 @@ export class CommitQueue {
 
   private run(): void {
     this.timer = undefined;
-    while (this.items.length > 0) {
+    while (this.items.length > 0 && !this.inFlight) {
       const task = this.items[0]!.task;
       if (task && !task.started) this.start(task);
       if (task && !task.done) return; // Scheduled again when the task settles.
       if (task?.error !== undefined) return this.fail(toIoError("writing the archive", task.error));
       const head = this.items[0]!;
-      if (head.rollTo !== undefined) {
-        if (!this.rollNow(head)) return;
+      if (head.checkpointAt !== undefined) {
+        this.boundaryNow(head);
         continue;
       }
       if (!this.writeGroup()) return;
     }
-    this.onCommitted();
+    if (this.inFlight) return;
+    this.listener.onIdle();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
 
-  /** Writes and syncs the leading items up to a roll or a gate; false after a failure. */
+  /** Commits the leading items up to a boundary or a gate; false after a failure. */
   private writeGroup(): boolean {
     let end = 0;
     while (end < this.items.length) {
       const item = this.items[end]!;
-      if (item.rollTo !== undefined || (end > 0 && item.task)) break;
+      if (item.checkpointAt !== undefined || (end > 0 && item.task)) break;
       end++;
     }
     const group = this.items.slice(0, end);
     const ops = group.length === 1 ? group[0]!.ops : group.flatMap((item) => item.ops);
-    assert(ops.length === 0 || ops[0]!.seq > this.durable, "a group starts after the durable log");
+    assert(ops.length === 0 || ops[0]!.seq === this.durable + 1, "a group starts right after the durable log");
+    if (ops.length === 0) return this.committed(end, group, ops);
     let sizes: Map<number, number> | undefined;
     for (const item of group) {
       if (item.batchSize !== undefined) (sizes ??= new Map()).set(item.ops[0]!.seq, item.batchSize);
     }
+    let result: CommitResult | Promise<CommitResult>;
     try {
       if (this.failure !== undefined) throw this.failure;
-      this.storage.append(ops, sizes ?? noBatches);
-      this.storage.sync();
+      result = this.storage.commit({ ops, batchSizes: sizes ?? noBatches, base: this.durable });
     } catch (error) {
       this.fail(toIoError("writing the log", error));
       return false;
     }
+    if (!(result instanceof Promise)) return this.settled(result, end, group, ops);
+    // A storage without synchronous commit: nothing more is handed over until this settles.
+    this.inFlight = true;
+    result.then(
+      (outcome) => this.resume(() => this.settled(outcome, end, group, ops)),
+      (error: unknown) => this.resume(() => this.fail(toIoError("writing the log", error))),
+    );
+    return false;
+  }
+
+  private resume(settle: () => unknown): void {
+    this.inFlight = false;
+    settle();
+    this.schedule(true);
+  }
+
+  private settled(result: CommitResult, end: number, group: Item[], ops: readonly Operation[]): boolean {
+    if (result !== undefined) {
+      const error = new ConflictError(
+        `another writer committed first (the store is at seq ${result.conflict.head}); nothing of this write was stored`,
+      );
+      this.fail(error);
+      return false;
+    }
+    return this.committed(end, group, ops);
+  }
+
+  private committed(end: number, group: Item[], ops: readonly Operation[]): boolean {
+    assert(this.items[0] === group[0], "the committed group is at the head of the queue");
     this.items.splice(0, end);
     if (ops.length > 0) {
       const last = ops[ops.length - 1]!.seq;
       assert(last > this.durable, "durable seq strictly increases");
       this.durable = last;
+      this.listener.onDurable(ops);
     }
     for (const item of group) item.resolve();
     return true;
   }
 
-  private rollNow(item: Item): boolean {
-    assert(item.ops.length === 0, "a roll carries no operations");
-    assert(item.rollTo! > this.durable, "a roll follows the durable log");
+  private boundaryNow(item: Item): void {
+    assert(item.ops.length === 0, "a boundary carries no operations");
+    assert(item.checkpointAt === this.durable, "a boundary follows the durable log");
+    const group: WriteGroup = { ops: [], batchSizes: noBatches, base: this.durable, checkpointAt: this.durable };
+    this.items.shift();
+    // A failed boundary leaves the old segment active; writes go on there.
+    const failed = (error: unknown) => item.reject(toIoError("sealing the log segment", error));
+    let result: CommitResult | Promise<CommitResult>;
     try {
       if (this.failure !== undefined) throw this.failure;
-      this.storage.roll(item.rollTo as number);
+      result = this.storage.commit(group);
     } catch (error) {
-      this.items.shift();
-      item.reject(toIoError("sealing the log segment", error));
-      return true; // A failed roll leaves the old segment active; writes go on there.
+      failed(error);
+      return;
     }
-    this.items.shift();
-    item.resolve();
-    return true;
+    if (!(result instanceof Promise)) return item.resolve();
+    this.inFlight = true;
+    result.then(
+      () => this.resume(() => item.resolve()),
+      (error: unknown) => this.resume(() => failed(error)),
+    );
   }
 
   private start(task: NonNullable<Item["task"]>): void {
@@ -215,7 +271,7 @@ export class CommitQueue {
     const first = failed.find((item) => item.ops.length > 0);
     if (this.mode === "async" && this.failure === undefined) this.failure = error;
     try {
-      if (first) this.onFailure(first.ops[0]!.seq, error);
+      if (first) this.listener.onFailure(first.ops[0]!.seq, error);
     } finally {
       for (const item of failed) item.reject(error);
     }

@@ -1,35 +1,41 @@
 import { ClosedError, IoError, OpslogError, toIoError } from "../errors.js";
-import { History } from "./history.js";
+import { History, units } from "./history.js";
 import { RawRecord, recordAt } from "../model/raw-record.js";
 import { rememberText } from "../model/value-text.js";
-import { applyOperation, revertOperation, type Change, type State } from "../model/operation.js";
-import type { Storage } from "../storage/port.js";
+import type { Change } from "../model/operation.js";
+import type { StacksState } from "../model/undo-stacks.js";
+import { recordList, type Storage, type StoredState } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
 import { formatMicros, MonotonicClock, parseIsoMicros, readClock, type Clock } from "../util/time.js";
-import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
-import type { RetentionPolicy } from "./retention.js";
+import { Checkpointer, type CheckpointPolicy, type CheckpointSource } from "./checkpointer.js";
+import { applyRetention, type RetentionPolicy } from "./retention.js";
 import { CommitQueue } from "./commit-queue.js";
-import { rebuildState, upgradeOperations, valueUpgrade } from "./recovery.js";
+import { readyOperations, rebuildState, upgradeOperations, valueUpgrade } from "./recovery.js";
 import type { MigrationOptions } from "./recovery.js";
+import type { RecordTable } from "./record-table.js";
 
 export interface EngineOptions extends MigrationOptions {
   writeMode: WriteMode;
   groupCommitMs: number;
   clock: Clock;
   readOnly: boolean;
+  repair: boolean;
   policy: CheckpointPolicy;
   retain: RetentionPolicy;
 }
 
+/** Operations just made durable (or, in a follower, just learnt from the writer). */
+export type DurableListener = (ops: readonly Operation[]) => void;
+
 /**
- * The write path: turns changes into operations (seq, ts, prev), applies them to the state at
- * once (so later calls see them), and hands them to the commit queue; reverts them in memory
- * when they cannot be made durable.
+ * The write path: turns changes into operations (seq, ts, prev), applies them to the record
+ * table at once (so later calls see them), and hands them to the commit queue; reverts them
+ * when they cannot be made durable. A follower applies the operations another writer commits.
  */
 export class Engine {
-  readonly state: State;
-  readonly history: History;
+  readonly table: RecordTable;
+  history: History;
   readonly queue: CommitQueue;
   readonly checkpointer: Checkpointer;
   readonly repair: RepairReport | undefined;
@@ -43,65 +49,83 @@ export class Engine {
   private closed = false;
   /** Set when the in-memory history could not be made consistent after a failure. */
   private broken: unknown;
+  private readonly durableListeners = new Set<DurableListener>();
 
-  constructor(
-    readonly storage: Storage,
-    private readonly options: EngineOptions,
-  ) {
-    const loaded = storage.load();
-    // Whatever fails after load (recovery, or rebuilding the undo stacks from a damaged sealed
-    // segment) releases the lock and the descriptors load took: a failed open holds nothing.
+  /** Opens `storage` and recovers its state; a failed open releases everything it took. */
+  static async open(storage: Storage, options: EngineOptions): Promise<Engine> {
+    const stored = await storage.open({
+      readOnly: options.readOnly,
+      repair: options.repair,
+      schemaVersion: options.version,
+    });
     try {
-      const recovered = rebuildState(loaded, options);
-      this.state = recovered.state;
-      this.migrated = recovered.migrated;
-      this.schemaVersion = recovered.migrated ? options.version : loaded.schemaVersion;
-      // Sealed history is migrated as it is read, with the same upgrade as recovery.
-      const schema = {
-        version: this.schemaVersion,
-        upgrade: (ops: readonly Operation[], fromVersion: number): void => {
-          const upgrade = valueUpgrade(options, fromVersion);
-          if (upgrade) upgradeOperations(ops, upgrade);
-        },
-      };
-      this.history = new History(storage, loaded.snapshotSeq, loaded.stacks, recovered.ops, schema);
-      this.seq = recovered.lastSeq;
-      this.repair = loaded.repair;
-      this.clock = new MonotonicClock(options.clock);
-      for (const ts of [loaded.snapshotTs, recovered.lastTs]) {
-        if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
-      }
-      this.lastTs = recovered.lastTs ?? loaded.snapshotTs;
-      this.queue = new CommitQueue(
-        storage,
-        this.seq,
-        options.writeMode,
-        options.groupCommitMs,
-        (fromSeq) => this.revertFrom(fromSeq),
-        () => this.checkpointer.afterCommit(),
-      );
-      const { policy, retain, readOnly } = options;
-      this.checkpointer = new Checkpointer(this, policy, retain, readOnly, loaded.snapshotSeq);
-      const needsCheckpoint = recovered.migrated || loaded.legacy || loaded.repair !== undefined;
-      if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
+      return new Engine(storage, stored, options);
     } catch (error) {
-      storage.close();
+      await storage.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  private constructor(
+    readonly storage: Storage,
+    stored: StoredState,
+    private readonly options: EngineOptions,
+  ) {
+    const recovered = rebuildState(stored, options);
+    this.table = recovered.table;
+    this.migrated = recovered.migrated;
+    this.schemaVersion = recovered.migrated ? options.version : stored.schemaVersion;
+    this.history = this.newHistory(stored.checkpoint.seq, stored.checkpoint.stacks, recovered.ops);
+    this.seq = recovered.lastSeq;
+    this.repair = stored.repair;
+    this.clock = new MonotonicClock(options.clock);
+    for (const ts of [stored.checkpoint.ts, recovered.lastTs]) {
+      if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
+    }
+    this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
+    this.queue = new CommitQueue(storage, this.seq, options.writeMode, options.groupCommitMs, {
+      onFailure: (fromSeq) => this.revertFrom(fromSeq),
+      onDurable: (ops) => this.announce(ops),
+      onIdle: () => this.checkpointer.afterCommit(),
+    });
+    const { policy, readOnly } = options;
+    this.checkpointer = new Checkpointer(this.checkpointSource(), storage, policy, readOnly, stored.checkpoint.seq);
+    const needsCheckpoint = recovered.migrated || stored.needsCheckpoint || stored.repair !== undefined;
+    if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** The records, read-only (the table is their only writer). */
+  get records(): ReadonlyMap<string, unknown> {
+    return this.table.records;
+  }
+
   /** Seq of the last operation known durable: what views and the change feed may show. */
   get durableSeq(): number {
-    return this.queue.durableSeq;
+    return this.options.readOnly ? this.seq : this.queue.durableSeq;
+  }
+
+  get readOnly(): boolean {
+    return this.options.readOnly;
   }
 
   /** Wall-clock milliseconds from the injected clock (retention ages, archive names). */
   nowMs(): number {
     return Math.floor(readClock(this.options.clock) / 1000);
+  }
+
+  /** Resolves once every write in flight is durable or reverted (views show durable state). */
+  settle(): Promise<void> {
+    return this.queue.flush().catch(() => undefined);
+  }
+
+  /** Calls `listener` with operations as they become durable; returns the function that stops it. */
+  onDurable(listener: DurableListener): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
   }
 
   /** Turns changes into operations and applies them; returns them for the caller to commit. */
@@ -115,8 +139,10 @@ export class Engine {
 
   /** Applies one change now (inside a batch callback); `batch` is the batch's first seq. */
   applyOne(change: Change, batch: number | undefined, meta: Record<string, unknown> | undefined): Operation {
-    const entry = this.state.get(change.id);
-    const prev = entry === undefined ? undefined : recordAt(this.state, change.id, entry);
+    assert(!this.options.readOnly, "a read-only engine applies no changes of its own");
+    const records = this.table.records;
+    const entry = records.get(change.id);
+    const prev = entry === undefined ? undefined : recordAt(records, change.id, entry);
     // The log line carries `prev`: a record still held as its stored text is not serialised again.
     if (entry instanceof RawRecord) rememberText(prev, entry.json);
     // Fields in the order the log reader gives them back (types.ts), so an operation's JSON
@@ -131,14 +157,14 @@ export class Engine {
     if (change.undo !== undefined) op.undo = change.undo;
     if (change.redo !== undefined) op.redo = change.redo;
     if (change.archive !== undefined) op.archive = change.archive;
-    applyOperation(this.state, Object.freeze(op));
+    this.table.apply(Object.freeze(op));
     this.lastTs = op.ts;
     return op;
   }
 
   /** Reverts operations applied by applyOne that will not be committed (a failed batch). */
   discard(ops: readonly Operation[]): void {
-    for (let i = ops.length - 1; i >= 0; i--) revertOperation(this.state, ops[i]!);
+    for (let i = ops.length - 1; i >= 0; i--) this.table.revert(ops[i]!);
     if (ops.length > 0) this.seq = ops[0]!.seq - 1;
   }
 
@@ -164,6 +190,7 @@ export class Engine {
     if (this.closed) return new ClosedError();
     const failure = this.queue.failed ?? this.broken;
     if (failure !== undefined) {
+      if (failure instanceof OpslogError && failure.code === "OPSLOG_CONFLICT") return failure;
       return new IoError("an earlier asynchronous write failed; reopen the store to continue", failure);
     }
     try {
@@ -175,31 +202,97 @@ export class Engine {
   }
 
   /**
-   * Waits for every write and every checkpoint, compression and prune already started (none can
-   * start any more), then releases the storage: nothing touches the directory after this.
+   * A follower takes operations another writer committed (whole batches, contiguous seqs),
+   * migrates and freezes them, applies them and announces them.
+   */
+  absorb(ops: Operation[], schemaVersion: number): void {
+    assert(this.options.readOnly, "only a read-only engine takes operations from elsewhere");
+    if (ops.length === 0) return;
+    assert(ops[0]!.seq === this.seq + 1, "a follower takes operations in seq order, without a gap");
+    readyOperations(ops, schemaVersion, this.options);
+    for (const unit of units(ops)) {
+      for (const op of unit) this.table.apply(op);
+      this.history.add(unit);
+    }
+    this.seq = ops[ops.length - 1]!.seq;
+    this.lastTs = ops[ops.length - 1]!.ts;
+    this.announce(ops);
+  }
+
+  /** A follower learnt that the writer checkpointed at `seq`: history before it is in storage. */
+  checkpointedElsewhere(seq: number): void {
+    assert(this.options.readOnly, "only a follower learns of another writer's checkpoints");
+    this.history.forgetThrough(Math.min(seq, this.seq), undefined);
+  }
+
+  /** A follower that fell behind what storage retains starts over from `stored`. */
+  restart(stored: StoredState): void {
+    assert(this.options.readOnly, "only a follower starts over");
+    const recovered = rebuildState(stored, this.options);
+    this.table.replace(recovered.table.records);
+    this.history = this.newHistory(stored.checkpoint.seq, stored.checkpoint.stacks, recovered.ops);
+    this.seq = recovered.lastSeq;
+    this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
+  }
+
+  /**
+   * Waits for every write and every checkpoint already started (none can start any more),
+   * then releases the storage: nothing touches it after this.
    */
   async close(): Promise<void> {
     this.closed = true;
     try {
       await this.queue.flush().catch(() => undefined);
       await this.checkpointer.close();
-      await this.storage.idle();
       assert(this.queue.pending === 0, "no write is pending at close");
     } finally {
-      this.storage.close();
+      await this.storage.close();
     }
+  }
+
+  private newHistory(checkpointSeq: number, stacks: StacksState | undefined, ops: readonly Operation[]): History {
+    // History read from storage is migrated as it is read, with the same upgrade as recovery.
+    const options = this.options;
+    const schema = {
+      version: options.version > this.schemaVersion ? options.version : this.schemaVersion,
+      upgrade: (fresh: readonly Operation[], fromVersion: number): void => {
+        const upgrade = valueUpgrade(options, fromVersion);
+        if (upgrade) upgradeOperations(fresh, upgrade);
+      },
+    };
+    return new History(this.storage, checkpointSeq, stacks, ops, schema);
+  }
+
+  private announce(ops: readonly Operation[]): void {
+    for (const listener of this.durableListeners) listener(ops);
+  }
+
+  private checkpointSource(): CheckpointSource {
+    return {
+      lastSeq: () => this.seq,
+      writeFailure: () => this.writeFailure(),
+      capture: () => ({
+        ts: this.lastTs,
+        schemaVersion: this.schemaVersion,
+        stacks: this.history.stacksState(),
+        records: recordList(this.table.records),
+      }),
+      boundary: (seq) => this.queue.checkpointBoundary(seq),
+      checkpointed: (seq, stacks) => {
+        this.history.forgetThrough(seq, stacks);
+        applyRetention(this, this.options.retain, seq);
+      },
+    };
   }
 
   private revertFrom(fromSeq: number): void {
     const ops = this.history.recent;
-    for (let i = ops.length - 1; i >= 0 && ops[i]!.seq >= fromSeq; i--) {
-      revertOperation(this.state, ops[i]!);
-    }
+    for (let i = ops.length - 1; i >= 0 && ops[i]!.seq >= fromSeq; i--) this.table.revert(ops[i]!);
     this.seq = fromSeq - 1;
     try {
       this.history.truncateAfter(fromSeq - 1);
     } catch (error) {
-      // Rebuilding the undo stacks may read old segments; if that fails too, stop writing.
+      // Rebuilding the undo stacks may read old units; if that fails too, stop writing.
       this.broken = error;
     }
   }

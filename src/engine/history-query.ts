@@ -6,33 +6,30 @@ import type { History } from "./history.js";
 /** Operation timestamps of the current format have this length and compare as text. */
 const microsTsLength = 27;
 
+/** Operations ops() reads from storage at a time (between turns of the event loop). */
+export const opsReadChunk = 4096;
+
 /** Whether `op` happened after the instant `micros` (canonical text `text`). */
 function isAfter(ts: string, micros: number, text: string): boolean {
   if (ts.length === microsTsLength) return ts > text;
   return (parseIsoMicros(ts) ?? 0) > micros;
 }
 
-/** The largest seq whose operation happened at or before `micros` (oldestSeq - 1 if none). */
+/**
+ * The largest seq whose operation happened at or before `micros` (oldestSeq - 1 if none).
+ * Timestamps strictly increase with seq (SPEC §2.7), so this is a binary search by seq: a few
+ * reads of stored history, never a scan.
+ */
 export function seqAtTime(history: History, micros: number): number {
   const text = formatMicros(micros);
-  let candidate = history.oldestSeq - 1;
-  for (const segment of history.sealed()) {
-    if (segment.lastTs !== undefined && isAfter(segment.firstTs ?? segment.lastTs, micros, text)) return candidate;
-    if (segment.lastTs !== undefined && !isAfter(segment.lastTs, micros, text)) {
-      candidate = Math.max(candidate, segment.lastSeq!);
-      continue;
-    }
-    for (const op of history.range(segment.firstSeq, segment.lastSeq!)) {
-      if (isAfter(op.ts, micros, text)) return candidate;
-      candidate = op.seq;
-    }
+  let low = history.oldestSeq; // Invariant: every seq < low happened at or before micros.
+  let high = history.lastSeq + 1; // Invariant: every seq ≥ high happened after it.
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (isAfter(history.get(middle).ts, micros, text)) high = middle;
+    else low = middle + 1;
   }
-  for (const op of history.recent) {
-    if (op.seq <= candidate) continue;
-    if (isAfter(op.ts, micros, text)) return candidate;
-    candidate = op.seq;
-  }
-  return candidate;
+  return low - 1;
 }
 
 export function toSeq(history: History, point: ResolvedPoint): number {
@@ -59,8 +56,8 @@ export interface OpsQuery {
 }
 
 /**
- * Walks the retained history without loading it all: one segment at a time. `checkOpen` throws
- * once the store is closed: nothing reads the directory after close().
+ * Walks the retained history without loading it all: a chunk of seqs at a time. `checkOpen`
+ * throws once the store is closed: nothing reads storage after close().
  */
 export async function* iterateOps(
   history: History,
@@ -72,12 +69,12 @@ export async function* iterateOps(
   let next = Math.max(from, history.oldestSeq);
   while (next <= Math.min(to, history.lastSeq)) {
     checkOpen();
-    const segment = history.sealed().find((s) => s.firstSeq <= next && next <= s.lastSeq!);
-    const end = Math.min(to, segment?.lastSeq ?? history.lastSeq);
+    const end = Math.min(to, history.lastSeq, next + opsReadChunk - 1);
     for (const op of history.range(next, end)) {
+      checkOpen(); // Also between operations: nothing is handed out after close().
       if (query.id === undefined || op.id === query.id) yield op;
     }
-    next = end + 1;
+    next = Math.max(end, next) + 1;
     await yieldToEventLoop();
   }
 }

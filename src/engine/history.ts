@@ -1,24 +1,31 @@
 import { parseIsoMicros } from "../util/time.js";
 import { InvalidArgumentError } from "../errors.js";
 import { UndoStacks, unitKind, type StacksState, type Unit } from "../model/undo-stacks.js";
-import type { SegmentInfo, Storage } from "../storage/port.js";
-import { freezeParsed } from "../model/value.js";
+import type { OpsChunk } from "../storage/port.js";
+import { freezeParsed } from "../model/freeze.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 
 /**
- * How operations read from sealed segments reach the current schema version: `upgrade` brings
- * fresh (not yet frozen) operations written under `fromVersion` to `version`, in place.
+ * How operations read from storage reach the current schema version: `upgrade` brings fresh
+ * (not yet frozen) operations written under `fromVersion` to `version`, in place.
  */
 export interface HistorySchema {
   version: number;
   upgrade(ops: readonly Operation[], fromVersion: number): void;
 }
 
+/** The part of the storage port that history reads need (storage/port.ts). */
+export interface HistorySource {
+  readOps(from: number, to: number): OpsChunk[];
+  oldestSeq(): number;
+}
+
 /**
- * The retained history: operations since the last snapshot in memory, older ones in sealed log
- * segments on disk (read on demand), plus the undo/redo stacks. Every operation is reachable by
- * seq, so undo, redo, getHistory and time travel reach across checkpoints and reopens.
+ * The retained history: operations since the last checkpoint in memory, older ones in storage
+ * (read on demand, by seq), plus the undo/redo stacks. Every operation is reachable by seq, so
+ * undo, redo, getHistory and time travel reach across checkpoints and reopens. Unit bounds live
+ * in the stacks themselves: writing, reverting a failed write and opening read no storage.
  */
 export class History {
   /** Operations with seq ≥ memoryBase, contiguous: memory[i].seq === memoryBase + i. */
@@ -29,13 +36,13 @@ export class History {
   private baseStacks: StacksState | undefined;
 
   constructor(
-    private readonly storage: Storage,
-    snapshotSeq: number,
+    private readonly source: HistorySource,
+    checkpointSeq: number,
     stacks: StacksState | undefined,
     ops: readonly Operation[],
     private readonly schema: HistorySchema,
   ) {
-    this.memoryBase = ops[0]?.seq ?? snapshotSeq + 1;
+    this.memoryBase = ops[0]?.seq ?? checkpointSeq + 1;
     // Units before the oldest retained operation (pruned, or lost to a repair) cannot be undone.
     const clipped = UndoStacks.from(stacks);
     clipped.clip(this.oldestSeq);
@@ -44,7 +51,7 @@ export class History {
     for (const unit of units(ops)) this.push(unit);
   }
 
-  /** Operations not yet in a snapshot (stats().opsCount). */
+  /** Operations not yet in a checkpoint. */
   get recentCount(): number {
     return this.memory.length;
   }
@@ -55,8 +62,7 @@ export class History {
 
   /** Seq of the oldest retained operation (lastSeq + 1 when none is retained). */
   get oldestSeq(): number {
-    const first = this.sealed()[0];
-    return first && first.lastSeq !== undefined && first.lastSeq >= first.firstSeq ? first.firstSeq : this.memoryBase;
+    return Math.min(this.source.oldestSeq(), this.memoryBase);
   }
 
   get recent(): readonly Operation[] {
@@ -75,37 +81,26 @@ export class History {
       assert(op !== undefined && op.seq === seq, `operation ${seq} is in memory`);
       return op;
     }
-    const segment = this.segmentOf(seq);
-    const op = this.segmentOps(segment)[seq - segment.firstSeq];
-    if (op === undefined && seq < this.oldestSeq) throw notRetained(seq); // Pruned by a writer.
-    assert(op !== undefined && op.seq === seq, `operation ${seq} is in ${segment.file}`);
+    const op = this.stored(seq, seq)[0];
+    if (op === undefined) throw notRetained(seq); // Before the oldest, or pruned by a writer.
+    assert(op.seq === seq, `storage returns operation ${seq} when asked for it`);
     return op;
   }
 
   /** Operations with from ≤ seq ≤ to, oldest first. */
   range(from: number, to: number): Operation[] {
-    let result: Operation[] = [];
     const start = Math.max(from, this.oldestSeq);
     const end = Math.min(to, this.lastSeq);
-    let pruned = false;
-    for (const segment of this.sealed()) {
-      if (segment.lastSeq! < start || segment.firstSeq > end || segment.firstSeq >= this.memoryBase) continue;
-      const ops = this.segmentOps(segment);
-      pruned ||= ops.length === 0;
-      for (const op of ops) {
-        if (op.seq >= start && op.seq <= end && op.seq < this.memoryBase) result.push(op);
-      }
-    }
-    // A read-only store finds out here that the writer pruned segments since it opened: its
+    const storedEnd = Math.min(end, this.memoryBase - 1);
+    let result = start <= storedEnd ? this.stored(start, storedEnd) : [];
+    // A read-only store finds out here that the writer pruned history since it opened: its
     // history now starts later, and nothing read before that point may leave a gap.
-    if (pruned) result = result.filter((op) => op.seq >= this.oldestSeq);
+    const oldest = this.oldestSeq;
+    if (result.length > 0 && result[0]!.seq < oldest) result = result.filter((op) => op.seq >= oldest);
     for (let seq = Math.max(start, this.memoryBase); seq <= end; seq++) result.push(this.memory[seq - this.memoryBase]!);
+    const first = result[0];
+    assert(first === undefined || result[result.length - 1]!.seq - first.seq === result.length - 1, "a range has no gap");
     return result;
-  }
-
-  /** The retained segments on disk that hold operations older than memory, oldest first. */
-  sealed(): SegmentInfo[] {
-    return this.storage.segments().filter((s) => s.lastSeq !== undefined && s.lastSeq >= s.firstSeq);
   }
 
   unitEndingAt = (seq: number): Unit => {
@@ -136,13 +131,16 @@ export class History {
     for (const unit of units(kept)) this.push(unit);
   }
 
-  /** Operations through `seq` are now in a snapshot whose stacks were `stacks`. */
-  forgetThrough(seq: number, stacks: StacksState): void {
+  /**
+   * Operations through `seq` are now in a checkpoint (readable from storage) whose stacks were
+   * `stacks`; a follower, which never drops unwritten operations, passes none.
+   */
+  forgetThrough(seq: number, stacks: StacksState | undefined): void {
     const drop = Math.max(0, Math.min(this.memory.length, seq - this.memoryBase + 1));
     this.memory = this.memory.slice(drop);
     this.memoryBase += drop;
     assert(this.memory.length === 0 || this.memory[0]!.seq === this.memoryBase, "memory starts at its base");
-    this.baseStacks = stacks;
+    this.baseStacks = stacks ?? this.baseStacks;
   }
 
   /** History before `oldest` was pruned: undo and redo no longer reach there. */
@@ -187,30 +185,25 @@ export class History {
   }
 
   /**
-   * A sealed segment's operations at the current schema version, frozen: they are handed out
-   * and cached, so the first read migrates them (SPEC §2.3: history is at the current version).
+   * Stored operations at the current schema version, frozen: they are handed out and may be
+   * cached by the storage, so the first read migrates them (SPEC §2.3: history is at the
+   * current version) and later reads find them frozen.
    */
-  private segmentOps(segment: SegmentInfo): readonly Operation[] {
-    const ops = this.storage.readSegmentOps(segment);
-    if (ops.length > 0 && !Object.isFrozen(ops[ops.length - 1])) {
-      assert(ops[0]!.seq === segment.firstSeq, `${segment.file} starts at its first seq`);
-      // A segment at the current version (or a newer one, which cannot be downgraded) is kept.
-      const from = segment.schemaVersion;
-      if (from < this.schema.version) this.schema.upgrade(ops, from);
-      for (const op of ops) {
+  private stored(from: number, to: number): Operation[] {
+    const result: Operation[] = [];
+    for (const chunk of this.source.readOps(from, to)) {
+      const fresh = chunk.ops.filter((op) => !Object.isFrozen(op));
+      // A chunk at the current version (or a newer one, which cannot be downgraded) is kept.
+      if (fresh.length > 0 && chunk.schemaVersion < this.schema.version) this.schema.upgrade(fresh, chunk.schemaVersion);
+      for (const op of fresh) {
         freezeParsed(op.data);
         freezeParsed(op.prev);
         freezeParsed(op.meta);
         Object.freeze(op);
       }
+      for (const op of chunk.ops) result.push(op);
     }
-    return ops;
-  }
-
-  private segmentOf(seq: number): SegmentInfo {
-    const segment = this.sealed().find((s) => s.firstSeq <= seq && seq <= s.lastSeq!);
-    if (!segment) throw notRetained(seq);
-    return segment;
+    return result;
   }
 }
 

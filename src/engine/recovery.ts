@@ -1,10 +1,11 @@
 import { fromUserCode } from "../errors.js";
-import type { LoadedStore } from "../storage/port.js";
+import type { StoredState } from "../storage/port.js";
 import type { Operation } from "../types.js";
-import { checkNotNullRecord, freezeParsed, toStoredValue } from "../model/value.js";
+import { checkNotNullRecord, toStoredValue } from "../model/value.js";
+import { freezeParsed } from "../model/freeze.js";
 import { parsedValue } from "../model/raw-record.js";
-import { applyOperation, type State } from "../model/operation.js";
 import { assert } from "../util/assert.js";
+import { RecordTable } from "./record-table.js";
 
 export interface MigrationOptions {
   version: number;
@@ -12,7 +13,7 @@ export interface MigrationOptions {
 }
 
 export interface RecoveredState {
-  state: State;
+  table: RecordTable;
   ops: Operation[];
   lastSeq: number;
   lastTs: string | undefined;
@@ -51,32 +52,40 @@ export function upgradeOperations(
   });
 }
 
-/**
- * Builds the in-memory state from what storage loaded: snapshot records, then the log replayed
- * over them, migrating records written under an older schema version (SPEC §1 `migrate`).
- */
-export function rebuildState(loaded: LoadedStore, options: MigrationOptions): RecoveredState {
-  const upgrade = valueUpgrade(options, loaded.schemaVersion);
-  // Snapshot records are frozen lazily, when first handed out (Store), to keep open fast.
-  const state: State = loaded.records;
-  if (upgrade) for (const [id, record] of state) state.set(id, upgrade(parsedValue(record)));
-  // The operations are fresh objects from the reader: upgraded and frozen in place.
-  const ops: Operation[] = loaded.ops;
-  const first = ops[0];
-  if (first) assert(first.seq === loaded.snapshotSeq + 1, "replay starts at snapshot seq + 1");
+/** Migrates (from `schemaVersion`) and freezes fresh operations read from storage, in place. */
+export function readyOperations(ops: readonly Operation[], schemaVersion: number, options: MigrationOptions): void {
+  const upgrade = valueUpgrade(options, schemaVersion);
   if (upgrade) upgradeOperations(ops, upgrade);
   for (const op of ops) {
     freezeParsed(op.prev);
     if (op.op === "set") freezeParsed(op.data);
     if (op.meta) freezeParsed(op.meta);
     Object.freeze(op);
-    applyOperation(state, op);
   }
+}
+
+/**
+ * Builds the in-memory state from what storage loaded: checkpoint records, then the log
+ * replayed over them, migrating records written under an older schema version (SPEC §1
+ * `migrate`). The record table is the only writer of the state, here as everywhere.
+ */
+export function rebuildState(stored: StoredState, options: MigrationOptions): RecoveredState {
+  const upgrade = valueUpgrade(options, stored.schemaVersion);
+  // Checkpoint records are frozen lazily, when first handed out (Store), to keep open fast.
+  const table = new RecordTable(stored.checkpoint.records);
+  if (upgrade) for (const [id, record] of table.records) table.put(id, upgrade(parsedValue(record)));
+  // The operations are fresh objects from the storage: upgraded and frozen in place.
+  const ops: Operation[] = stored.ops;
+  const first = ops[0];
+  if (first) assert(first.seq === stored.checkpoint.seq + 1, "replay starts at checkpoint seq + 1");
+  readyOperations(ops, stored.schemaVersion, options);
+  for (const op of ops) table.apply(op);
   const last = ops[ops.length - 1];
+  assert((last?.seq ?? stored.checkpoint.seq) === stored.head, "the replayed log ends at the head");
   return {
-    state,
+    table,
     ops,
-    lastSeq: last?.seq ?? loaded.snapshotSeq,
+    lastSeq: stored.head,
     lastTs: last?.ts,
     migrated: upgrade !== undefined,
   };

@@ -1,27 +1,38 @@
+import type { Storage } from "../storage/port.js";
 import { assert } from "../util/assert.js";
-import type { Engine } from "./engine.js";
+import type { History } from "./history.js";
+import { seqAtTime } from "./history-query.js";
 
 /** Which history to keep: everything, or at least the newest `ops` operations / `ms` of time. */
 export type RetentionPolicy = "all" | { ops?: number; ms?: number };
 
+/** What retention needs: the history, the storage's prune verb and the injected clock. */
+export interface RetentionTarget {
+  history: History;
+  storage: Pick<Storage, "applyRetention">;
+  /** Wall-clock milliseconds from the injected clock. */
+  nowMs(): number;
+}
+
 /**
- * Prunes whole sealed segments the retention policy no longer needs, never past the snapshot
- * just committed (`snapshotSeq`): recovery replays the log after it. Time comes from the
- * injected clock, like every timestamp the store writes.
+ * Prunes history the retention policy no longer needs, never past the checkpoint just committed
+ * (`checkpointSeq`): the next open replays the log after it. Time comes from the injected
+ * clock, like every timestamp the store writes. The storage drops what its units of keeping
+ * allow (whole log segments for files).
  */
-export function applyRetention(engine: Engine, retain: RetentionPolicy, snapshotSeq: number): void {
+export function applyRetention(target: RetentionTarget, retain: RetentionPolicy, checkpointSeq: number): void {
   if (retain === "all") return;
-  assert(snapshotSeq <= engine.lastSeq, "the snapshot is not ahead of the log");
-  const history = engine.history;
-  let through = snapshotSeq;
-  if (retain.ops !== undefined) through = Math.min(through, engine.lastSeq - retain.ops);
+  const history = target.history;
+  assert(checkpointSeq <= history.lastSeq, "the checkpoint is not ahead of the log");
+  let through = checkpointSeq;
+  if (retain.ops !== undefined) through = Math.min(through, history.lastSeq - retain.ops);
   if (retain.ms !== undefined) {
-    const cutoff = new Date(engine.nowMs() - retain.ms).toISOString();
-    const old = history.sealed().filter((s) => s.lastTs !== undefined && s.lastTs < cutoff);
-    through = Math.min(through, old.length > 0 ? old[old.length - 1]!.lastSeq! : 0);
+    // Operations strictly older than the cutoff may go.
+    const cutoffMicros = (target.nowMs() - retain.ms) * 1000;
+    through = Math.min(through, seqAtTime(history, cutoffMicros - 1));
   }
   if (through < history.oldestSeq) return;
-  assert(through <= snapshotSeq, "retention prunes only up to the committed snapshot");
-  engine.storage.prune(through);
+  assert(through <= checkpointSeq, "retention prunes only up to the committed checkpoint");
+  target.storage.applyRetention(through);
   history.clip(history.oldestSeq);
 }

@@ -1,24 +1,5 @@
-import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
-
-/** The state: id → deeply frozen record. */
-export type State = Map<string, unknown>;
-
-export function applyOperation(state: State, op: Operation): void {
-  if (op.op === "set") {
-    assert(op.data !== undefined, "a set carries a value"); // null: only in old data (SPEC §2.3)
-    state.set(op.id, op.data);
-  } else {
-    state.delete(op.id);
-  }
-}
-
-/** Puts back what `op` replaced. */
-export function revertOperation(state: State, op: Operation): void {
-  assert(op.prev !== undefined, "an operation carries its previous value");
-  if (op.prev === null) state.delete(op.id);
-  else state.set(op.id, op.prev);
-}
+import type { Operation } from "../types.js";
 
 /** A change to make: the part of an operation chosen before it gets its seq and time. */
 export interface Change {

@@ -1,4 +1,4 @@
-import { freezeParsed } from "./value.js";
+import { freezeParsed } from "./freeze.js";
 
 const unparsed: unique symbol = Symbol("unparsed");
 
@@ -20,7 +20,7 @@ export class RawRecord {
 }
 
 /** The record `value` of `id` as a frozen value (text is parsed on first use). */
-export function recordAt(state: Map<string, unknown>, id: string, value: unknown = state.get(id)): unknown {
+export function recordAt(state: ReadonlyMap<string, unknown>, id: string, value: unknown = state.get(id)): unknown {
   if (value instanceof RawRecord) return value.read();
   return freezeParsed(value);
 }

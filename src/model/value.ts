@@ -1,7 +1,7 @@
 import { InvalidArgumentError, InvalidIdError, InvalidValueError } from "../errors.js";
-import { assert } from "../util/assert.js";
 import { setOwn } from "./json-object.js";
 import { attachText, hasForeignSymbols } from "./value-text.js";
+export { freezeParsed } from "./freeze.js";
 
 /** Longest id, in UTF-16 code units. Longer ids are rejected with OPSLOG_INVALID_ID. */
 export const idLengthMax = 1024;
@@ -165,32 +165,6 @@ function hint(name: string): string {
   if (name === "Map") return "; store an object or an array of pairs";
   if (name === "Set") return "; store an array";
   return "; store a plain object";
-}
-
-/** Deep-freezes a value that came from JSON.parse (already plain and valid). */
-export function freezeParsed<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) deepFreeze(value);
-  return value;
-}
-
-/** Recurses only into objects: most members of a record are primitives (once per first read). */
-function deepFreeze(value: object): void {
-  // A parsed value's objects are its own: reaching a prototype means a member was read through
-  // the prototype chain, and freezing it would change every object of the process.
-  assert(value !== Object.prototype, "a stored value never holds Object.prototype");
-  assert(value !== Array.prototype, "a stored value never holds Array.prototype");
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === "object" && item !== null) deepFreeze(item);
-    }
-  } else {
-    // Own fields only: for…in would also walk whatever is enumerable on the prototype chain.
-    for (const member of Object.values(value) as unknown[]) {
-      if (typeof member === "object" && member !== null) deepFreeze(member);
-    }
-  }
-  Object.freeze(value);
 }
 
 export function checkMeta(meta: unknown, path = "meta"): Record<string, unknown> | undefined {

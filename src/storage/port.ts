@@ -1,26 +1,139 @@
 import type { StacksState } from "../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../types.js";
 
-/** What a storage holds when it is opened: the newest snapshot plus the log after it. */
-export interface LoadedStore {
-  schemaVersion: number;
-  /** Records of the snapshot, as parsed (not yet frozen or migrated). */
-  records: Map<string, unknown>;
-  /** The snapshot shows the state after every operation with seq ≤ snapshotSeq. */
-  snapshotSeq: number;
-  /** Timestamp of the operation at snapshotSeq: new timestamps must come after it. */
-  snapshotTs?: string;
-  /** Undo/redo stacks as of snapshotSeq. */
-  stacks?: StacksState;
-  /** Retained operations with seq > snapshotSeq, oldest first, complete batches only. */
-  ops: Operation[];
-  /** Schema version of the data in `records` and `ops` (older data gets migrated). */
-  repair?: RepairReport;
-  /** The directory was written by opslog 0.x; the next checkpoint upgrades it. */
-  legacy: boolean;
+/**
+ * The storage port (docs/STORAGE.md): the few verbs the engine needs, addressed by seq. Adapters
+ * (storage/fs, storage/memory, third parties) are trusted with clean input: the engine validates
+ * everything before it reaches them, and they assert their own invariants.
+ *
+ * Powers an adapter may lack are declared in `capabilities`, never assumed.
+ */
+export interface Storage {
+  /** Where the data lives, for messages (a directory, "memory:name", a server URL). */
+  readonly location: string;
+  readonly capabilities: StorageCapabilities;
+  /**
+   * Recovers the stored state. A writer (not `readOnly`) also takes whatever makes it the only
+   * writer when `exclusiveWriter` is declared, and trims a torn tail. A failed open holds nothing.
+   */
+  open(request: OpenRequest): Promise<StoredState>;
+  /**
+   * Makes a write group durable, in the order groups are handed over; the engine hands over the
+   * next only once this one has finished. With `synchronousCommit`, it is durable when the call
+   * returns (and the result is not a promise). A conflict means nothing of the group was stored.
+   */
+  commit(group: WriteGroup): CommitResult | Promise<CommitResult>;
+  /**
+   * The retained operations with from ≤ seq ≤ to, oldest first, whole batches. Operations whose
+   * values were written under an older schema version come as fresh (unfrozen) objects in a
+   * chunk naming that version, so the engine can migrate them once; frozen ones are ready.
+   */
+  readOps(from: number, to: number): OpsChunk[];
+  /** Seq of the oldest retained operation (head + 1 when none is retained). */
+  oldestSeq(): number;
+  /**
+   * Writes a checkpoint: the state after every operation with seq ≤ `meta.seq`, which becomes the
+   * base of the next open. Never called with a seq older than the last checkpoint. An abort of
+   * `signal` while it is written rejects with the signal's reason and leaves nothing behind.
+   */
+  writeCheckpoint(meta: CheckpointMeta, records: RecordList, signal?: AbortSignal): Promise<void>;
+  /** Whether enough was written since the last checkpoint that one is worth its cost. */
+  wantsCheckpoint(): boolean;
+  /**
+   * Drops retained history: operations with seq ≤ `throughSeq`, or as many of them as the
+   * storage's units of keeping allow (whole log segments for files). Never beyond the last
+   * checkpoint.
+   */
+  applyRetention(throughSeq: number): void;
+  /** Throws when an earlier failure means nothing more may be committed. */
+  checkWritable(): void;
+  /** Figures for stats(). */
+  usage(): StorageUsage;
+  /** Present when `capabilities.archive`. */
+  readonly archive?: ArchiveStorage;
+  /** Present when `capabilities.tail` (read-only stores only). */
+  tail?(afterSeq: number, signal: AbortSignal): AsyncIterable<TailEvent>;
+  /**
+   * Resolves when background work the storage started on its own (files: compressing sealed
+   * segments) has finished; compact() waits for it. Optional: a storage without any omits it.
+   */
+  idle?(): Promise<void>;
+  /** Waits for background work of its own, then releases everything: nothing runs after it. */
+  close(): Promise<void>;
 }
 
-export interface SnapshotMeta {
+export interface StorageCapabilities {
+  /** commit() is durable when it returns: the engine needs no promise hop per write group. */
+  readonly synchronousCommit: boolean;
+  /** A writer excludes every other writer (a lock): commits never conflict. */
+  readonly exclusiveWriter: boolean;
+  /** archive() can move records out of the active state into named archive segments. */
+  readonly archive: boolean;
+  /** tail() follows operations another process commits (`open(…, { follow: true })`). */
+  readonly tail: boolean;
+}
+
+export interface OpenRequest {
+  readOnly: boolean;
+  /** Keep the longest valid prefix of damaged data and move the rest aside (never delete). */
+  repair: boolean;
+  /** The schema version the program runs at (for a new store). */
+  schemaVersion: number;
+}
+
+/** What a storage holds when it is opened: the latest checkpoint plus the operations after it. */
+export interface StoredState {
+  /** Seq of the last committed operation. */
+  head: number;
+  checkpoint: StoredCheckpoint;
+  /** Operations with checkpoint.seq < seq ≤ head, oldest first, whole batches, fresh objects. */
+  ops: Operation[];
+  /** Schema version of the values in `checkpoint.records` and `ops` (older data gets migrated). */
+  schemaVersion: number;
+  repair?: RepairReport;
+  /** The data is in an older layout: the first checkpoint rewrites it. */
+  needsCheckpoint: boolean;
+}
+
+export interface StoredCheckpoint {
+  /** The checkpoint shows the state after every operation with seq ≤ this (0: empty store). */
+  seq: number;
+  /** Timestamp of the operation at `seq`: new timestamps must come after it. */
+  ts?: string;
+  /** Undo/redo stacks as of `seq`. */
+  stacks?: StacksState;
+  /**
+   * Records, as parsed (not yet frozen or migrated) or as model/raw-record RawRecord text. The
+   * engine takes the Map over.
+   */
+  records: Map<string, unknown>;
+}
+
+/** One write group: whole batches, contiguous seqs, after the previous group. */
+export interface WriteGroup {
+  /** May be empty only when `checkpointAt` is set. */
+  ops: readonly Operation[];
+  /** Batch first seq → number of operations in it, for every batch in `ops`. */
+  batchSizes: ReadonlyMap<number, number>;
+  /** Seq of the last operation the engine knew committed when it built the group. */
+  base: number;
+  /**
+   * A checkpoint of the state at this seq (the last seq committed once this group is) will be
+   * written next: a storage that keeps its log in stretches (files) starts a new one here.
+   */
+  checkpointAt?: number;
+}
+
+/** undefined: committed. A conflict: another writer committed first; nothing was stored. */
+export type CommitResult = undefined | { conflict: { head: number } };
+
+/** Operations read back from storage (see Storage.readOps). */
+export interface OpsChunk {
+  ops: readonly Operation[];
+  schemaVersion: number;
+}
+
+export interface CheckpointMeta {
   seq: number;
   ts: string | undefined;
   schemaVersion: number;
@@ -44,61 +157,33 @@ export function recordList(map: ReadonlyMap<string, unknown>): RecordList {
   return { ids, values };
 }
 
-export interface SegmentInfo {
-  file: string;
-  firstSeq: number;
-  /** Undefined for the active segment. */
-  lastSeq: number | undefined;
-  /** First and last operation timestamps of a sealed, non-empty segment. */
-  firstTs?: string;
-  lastTs?: string;
-  bytes: number;
-  /** Schema version of the values in the segment's operations. */
-  schemaVersion: number;
+export interface StorageUsage {
+  /** Bytes the retained history takes (0 when the storage cannot tell). */
+  historyBytes: number;
+  /** Version of the storage's own data format (stats().formatVersion); default 1. */
+  formatVersion?: number;
 }
 
-export interface StorageSizes {
-  /** Bytes of the log written since the last snapshot. */
-  logBytesSinceSnapshot: number;
-  snapshotBytes: number;
+export interface ArchiveStorage {
+  /** Merges `records` into archive segment `name` durably; returns the records it now holds. */
+  write(name: string, records: Iterable<[string, unknown]>): Promise<number>;
+  /** The records of a segment (throws OPSLOG_INVALID_ARGUMENT naming it when there is none). */
+  read(name: string): Map<string, unknown>;
+  list(): { name: string; records: number }[];
 }
 
 /**
- * The storage port: the few verbs the engine needs. Adapters (storage/fs, storage/memory) are
- * trusted with clean input and make each verb durable before returning.
+ * What a follower learns from tail(), in seq order:
+ * - "ops": operations committed after the last ones reported, whole batches, fresh objects,
+ *   at `schemaVersion`;
+ * - "checkpoint": the writer checkpointed at `seq`; history up to it is readable by readOps;
+ * - "reset": the follower fell behind what storage retains (or the history it read was
+ *   replaced); it must start over from `state`.
  */
-export interface Storage {
-  readonly location: string;
-  /** Recovers the stored state; for writers, takes the lock and trims a torn log tail. */
-  load(): LoadedStore;
-  /** Appends one write group (whole batches only); durable once `sync` returns. */
-  append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void;
-  sync(): void;
-  /** Throws when an earlier failure means nothing more may be appended. */
-  checkWritable(): void;
-  /** Seals the active log segment; operations from `nextSeq` on go to a new one. */
-  roll(nextSeq: number): void;
-  /**
-   * Writes a snapshot of the state after `seq` and makes it the base of recovery. An abort of
-   * `signal` while it streams out rejects with the signal's reason and leaves no file behind.
-   */
-  writeSnapshot(meta: SnapshotMeta, records: RecordList, signal?: AbortSignal): Promise<void>;
-  /** Bytes in the active log segment (cheap: called after every commit). */
-  activeSegmentBytes(): number;
-  /** Retained log segments, oldest first; the last is the active one. */
-  segments(): SegmentInfo[];
-  /** The operations of a sealed segment (complete batches only). */
-  readSegmentOps(segment: SegmentInfo): Operation[];
-  /** Removes sealed segments whose operations all have seq ≤ `throughSeq`. */
-  prune(throughSeq: number): void;
-  /** Compresses sealed segments that are not compressed yet. */
-  compressSealed(): Promise<void>;
-  /** Merges `records` into archive segment `name` durably. */
-  writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number>;
-  readArchive(name: string): Map<string, unknown>;
-  archiveSegments(): { name: string; records: number }[];
-  sizes(): StorageSizes;
-  /** Resolves when no background work (compression) of the storage is running. */
-  idle(): Promise<void>;
-  close(): void;
-}
+export type TailEvent =
+  | { kind: "ops"; ops: Operation[]; schemaVersion: number }
+  | { kind: "checkpoint"; seq: number }
+  | { kind: "reset"; state: StoredState };
+
+/** Builds the storage for `open(location)` when a program passes a path. */
+export type StorageResolver = (location: string, options: Readonly<Record<string, unknown>>) => Storage;

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { Store, type StoreOptions } from "../../src/index.js";
+import { Store, type OpenOptions } from "../../src/index.js";
 import { Model, type Observed } from "./model.js";
 import { Random } from "./random.js";
 import { SimFileSystem } from "./sim-fs.js";
@@ -37,7 +37,7 @@ const phaseTimeoutMs = 3_000;
 interface Variant {
   name: string;
   shape: WorkloadShape;
-  options: StoreOptions<unknown>;
+  options: OpenOptions<unknown>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { OpslogError, Store, type StoreOptions } from "../../src/index.js";
+import { OpslogError, Store, type OpenOptions } from "../../src/index.js";
 import {
   HistoryModel,
   isPlainObject,
@@ -107,14 +107,14 @@ export class Runner {
 
   constructor(
     private readonly dir: string,
-    private readonly options: StoreOptions<unknown>,
+    private readonly options: OpenOptions<unknown>,
     private readonly config: Config,
     private readonly ids: readonly string[],
     /** Checks left out to look for a second defect behind a first (OPSLOG_INTERLEAVE_WITHOUT). */
     private readonly skip: ReadonlySet<string> = new Set(),
   ) {}
 
-  private openOptions(): StoreOptions<unknown> {
+  private openOptions(): OpenOptions<unknown> {
     return {
       ...this.options,
       retain: this.config.retain,

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { OpslogError, Store, type StoreOptions } from "../../src/index.js";
+import { OpslogError, Store, type OpenOptions } from "../../src/index.js";
 import {
   archiveFits,
   describeRecords,
@@ -361,7 +361,7 @@ export interface RunContext {
   dir: string;
   rng: Random;
   shape: WorkloadShape;
-  options: StoreOptions<unknown>;
+  options: OpenOptions<unknown>;
   /** Compare the store with the model after every phase (only meaningful without faults). */
   checkModel: boolean;
   /** Longest wait for a phase to settle before it counts as a hang. */

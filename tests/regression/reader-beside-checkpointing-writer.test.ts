@@ -102,7 +102,7 @@ describe("regression: read-only readers beside a checkpointing writer", () => {
     for (let n = 31; n <= 35; n++) await writer.set(`r${n % 7}`, { n });
     const reader = new Store<Value>();
     await reader.open(dir, { readOnly: true }); // Sealed: ops 11–20 and 21–30; 31–35 in memory.
-    for await (const op of reader.ops()) if (op.seq === 11) break; // Reads (and caches) 11–20 only.
+    for await (const op of reader.ops({ until: 12 })) if (op.seq === 11) break; // Reads (and caches) 11–20 only.
     await writeAndCompact(writer, 36, 20); // Prunes ops 11–30.
     // The cached 11–20 must not be used past the gap: at(15) would show the state at 30.
     await expect(reader.at(15)).rejects.toMatchObject({ code: "OPSLOG_INVALID_ARGUMENT" });

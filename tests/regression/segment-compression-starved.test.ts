@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/index.js";
-import { segmentBytesMax } from "../../src/engine/checkpointer.js";
+import { segmentBytesMax } from "../../src/storage/fs/fs-storage.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Store, type StoreOptions } from "../../src/index.js";
+import { Store, type OpenOptions } from "../../src/index.js";
 import { countFromEnv, Random, seedFromEnv } from "../helpers/random.js";
 import { SimFileSystem, type ErrnoCode } from "../helpers/sim-fs.js";
 import {
@@ -46,7 +46,7 @@ const freshDir = (): string => `/data/faults-${++runs}`;
 interface Workload {
   seed: number;
   shape: WorkloadShape;
-  options: StoreOptions<unknown>;
+  options: OpenOptions<unknown>;
 }
 
 /** Even workload seeds checkpoint on compact and close only; odd ones every 4 operations too. */

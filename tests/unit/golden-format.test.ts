@@ -13,6 +13,8 @@ import { tempDir } from "../helpers/temp-dir.js";
 const golden = path.resolve("tests/fixtures/format-v1");
 /** The same workload written before manifests recorded a snapshot's size and whole-file CRC. */
 const goldenWithoutFileCrc = path.resolve("tests/fixtures/format-v1-no-file-crc");
+/** The same workload written before snapshot undo entries recorded their unit kind. */
+const goldenWithoutUnitKinds = path.resolve("tests/fixtures/format-v1-no-unit-kinds");
 const files = [
   "manifest.json",
   "ops/seg-000001.jsonl.gz",
@@ -68,6 +70,7 @@ describe("format version 1 golden files", () => {
   it.each([
     ["the golden directory", golden],
     ["the golden directory without whole-file CRCs", goldenWithoutFileCrc],
+    ["the golden directory without undo unit kinds", goldenWithoutUnitKinds],
   ])("%s opens to the expected state and history", async (_name, source) => {
     const dir = path.join(tempDir(), "copy");
     fs.cpSync(source, dir, { recursive: true });

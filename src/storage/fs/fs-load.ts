@@ -1,6 +1,6 @@
 import path from "node:path";
 import { InvalidArgumentError } from "../../errors.js";
-import type { LoadedStore } from "../port.js";
+import type { LoadedStore } from "./fs-types.js";
 import type { FileSystem } from "./file-system.js";
 import { removeIfPresent, syncDirectory } from "./files.js";
 import { newManifest, recoverFromManifest } from "./fs-recovery.js";

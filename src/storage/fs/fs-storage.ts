@@ -1,17 +1,30 @@
 import path from "node:path";
-import { InvalidArgumentError, NotFoundError } from "../../errors.js";
+import { NotFoundError } from "../../errors.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
-import { recordList, type LoadedStore, type RecordList, type SegmentInfo, type SnapshotMeta, type Storage, type StorageSizes } from "../port.js";
-import { compressedSuffix } from "./log-reader.js";
+import type {
+  ArchiveStorage,
+  CheckpointMeta,
+  CommitResult,
+  OpenRequest,
+  OpsChunk,
+  RecordList,
+  Storage,
+  StorageCapabilities,
+  StorageUsage,
+  StoredState,
+  WriteGroup,
+} from "../port.js";
+import { compressedSuffix, readSegment } from "./log-reader.js";
+import { toOperation } from "./log-record.js";
+import { FsArchive } from "./fs-archive.js";
+import type { LoadedStore, SegmentInfo } from "./fs-types.js";
 import { SegmentFiles } from "./segments.js";
 import type { FileSystem } from "./file-system.js";
 import { removeIfPresent, syncDirectory } from "./files.js";
 import { loadDirectory } from "./fs-load.js";
 import { DirectoryLock } from "./lock-file.js";
 import {
-  archiveDir,
-  archiveFormatName,
   crcText,
   fileNumberName,
   formatVersion,
@@ -23,18 +36,41 @@ import { encodeLogLine } from "./log-record.js";
 import { LogWriter } from "./log-writer.js";
 import { readManifest, writeManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
 import { readerManifest, readSegmentBesideWriter } from "./reader-retry.js";
-import { readRecordFile, writeRecordFile } from "./record-file.js";
+import { writeRecordFile } from "./record-file.js";
+import { NodeFileSystem } from "./node-file-system.js";
 
-export interface FsStorageOptions {
-  readOnly: boolean;
-  repair: boolean;
-  schemaVersion: number;
-  /** Compress sealed segments on the calling thread (deterministic; for injected file systems). */
-  compressInline?: boolean;
+/** Log bytes since the last snapshot below which a checkpoint is never wanted. */
+export const adaptiveLogBytesMin = 16 * 1024 * 1024;
+/** A checkpoint is wanted when the log since the snapshot is this many times its size. */
+export const adaptiveLogToSnapshotRatio = 2;
+/**
+ * An active segment larger than this is sealed (without a snapshot), so that history reads
+ * (undo, getHistory, at) decompress and parse a bounded amount to reach any operation.
+ */
+export const segmentBytesMax = 8 * 1024 * 1024;
+
+export interface FileStorageOptions {
+  /** Injected file system, for tests (a simulated, fault-injecting one). Default: node:fs. */
+  fileSystem?: FileSystem;
 }
 
-/** Storage in a directory (docs/FORMAT.md): the only code that knows bytes on disk. */
-export class FsStorage implements Storage {
+const capabilities: StorageCapabilities = Object.freeze({
+  synchronousCommit: true,
+  exclusiveWriter: true,
+  archive: true,
+  tail: false,
+});
+
+/**
+ * Storage in a directory (docs/FORMAT.md): the only code that knows bytes on disk. The default
+ * storage: `store.open("./data")` is `store.open(new FileStorage("./data"))`.
+ */
+export class FileStorage implements Storage {
+  readonly location: string;
+  readonly capabilities = capabilities;
+  readonly archive: ArchiveStorage;
+  private readonly fs: FileSystem;
+  private options: OpenRequest = { readOnly: true, repair: false, schemaVersion: 1 };
   private manifest: Manifest | undefined;
   private writer: LogWriter | undefined;
   private lock: DirectoryLock | undefined;
@@ -51,15 +87,41 @@ export class FsStorage implements Storage {
   /** A manifest was renamed into place but its directory sync failed. */
   private directoryUnsynced = false;
 
-  constructor(
-    readonly location: string,
-    private readonly fs: FileSystem,
-    private readonly options: FsStorageOptions,
-  ) {
-    this.segmentFiles = new SegmentFiles(fs, location, options.compressInline === true);
+  private opened = false;
+
+  constructor(dir: string, options: FileStorageOptions = {}) {
+    this.location = path.resolve(dir);
+    this.fs = options.fileSystem ?? new NodeFileSystem();
+    // With an injected file system (simulation), compress on the calling thread: the thread
+    // pool finishes after real-time delays, which would make a seeded run unrepeatable.
+    this.segmentFiles = new SegmentFiles(this.fs, this.location, options.fileSystem !== undefined);
+    this.archive = new FsArchive(this.fs, this.location, {
+      manifest: () => this.requireManifest(),
+      commit: (manifest) => this.commitManifest(manifest),
+    });
   }
 
-  load(): LoadedStore {
+  async open(request: OpenRequest): Promise<StoredState> {
+    assert(!this.opened, "a FileStorage is opened once");
+    this.opened = true;
+    this.options = request;
+    const loaded = this.load();
+    return {
+      head: loaded.ops.at(-1)?.seq ?? loaded.snapshotSeq,
+      checkpoint: {
+        seq: loaded.snapshotSeq,
+        ...(loaded.snapshotTs ? { ts: loaded.snapshotTs } : {}),
+        ...(loaded.stacks ? { stacks: loaded.stacks } : {}),
+        records: loaded.records,
+      },
+      ops: loaded.ops,
+      schemaVersion: loaded.schemaVersion,
+      ...(loaded.repair ? { repair: loaded.repair } : {}),
+      needsCheckpoint: loaded.legacy,
+    };
+  }
+
+  private load(): LoadedStore {
     if (!this.options.readOnly) {
       this.fs.mkdir(this.location);
       this.lock = DirectoryLock.acquire(this.fs, this.location);
@@ -82,12 +144,37 @@ export class FsStorage implements Storage {
       }
       return loaded.store;
     } catch (error) {
-      this.close();
+      this.release();
       throw error;
     }
   }
 
-  append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void {
+  commit(group: WriteGroup): CommitResult {
+    if (group.checkpointAt !== undefined && group.ops.length === 0) {
+      this.roll(group.checkpointAt + 1);
+      return undefined;
+    }
+    this.append(group.ops, group.batchSizes);
+    this.sync();
+    if (group.checkpointAt !== undefined) this.roll(group.checkpointAt + 1);
+    else if ((this.writer?.bytes ?? 0) >= segmentBytesMax) this.sealFullSegment(group.ops.at(-1)!.seq + 1);
+    return undefined;
+  }
+
+  /**
+   * Seals a full active segment after a durable commit. The commit has succeeded whatever
+   * happens here: a failed seal leaves the old segment active, and writes go on there.
+   */
+  private sealFullSegment(nextSeq: number): void {
+    try {
+      this.roll(nextSeq);
+    } catch {
+      return;
+    }
+    this.compressSealed().catch(() => undefined); // Retried by the next checkpoint's pass.
+  }
+
+  private append(ops: readonly Operation[], batchSizes: ReadonlyMap<number, number>): void {
     assert(this.writer !== undefined, "append on a storage opened without a writer");
     if (this.directoryUnsynced) {
       syncDirectory(this.fs, this.location);
@@ -111,12 +198,12 @@ export class FsStorage implements Storage {
     this.writer?.checkUsable();
   }
 
-  sync(): void {
+  private sync(): void {
     assert(this.writer !== undefined, "sync on a storage opened without a writer");
     this.writer.sync();
   }
 
-  roll(nextSeq: number): void {
+  private roll(nextSeq: number): void {
     if (this.writer?.bytes === 0) return; // The active segment is empty: it already starts here.
     const manifest = this.requireManifest();
     assert(nextSeq > manifest.segments.at(-1)!.firstSeq, "a sealed segment holds operations");
@@ -129,7 +216,7 @@ export class FsStorage implements Storage {
       const sealed = { ...manifest.segments.at(-1)!, lastSeq: nextSeq - 1, ...this.active, bytes: this.writer?.bytes ?? 0 };
       // Once the new manifest has replaced the old one, writes must go to the new segment,
       // even if a later step (the directory sync) fails.
-      this.commit(
+      this.commitManifest(
         { ...manifest, nextFile: manifest.nextFile + 1, segments: [...manifest.segments.slice(0, -1), sealed, { file, firstSeq: nextSeq }] },
         () => {
           adopted = true;
@@ -144,7 +231,32 @@ export class FsStorage implements Storage {
     }
   }
 
-  async writeSnapshot(meta: SnapshotMeta, records: RecordList, signal?: AbortSignal): Promise<void> {
+  /**
+   * Writes the snapshot and commits the manifest naming it; then compresses sealed segments in
+   * the background (after retention has pruned what it prunes; close() waits for it).
+   */
+  async writeCheckpoint(meta: CheckpointMeta, records: RecordList, signal?: AbortSignal): Promise<void> {
+    await this.writeSnapshot(meta, records, signal);
+    this.compressSealed().catch(() => undefined); // An uncompressed segment is valid; retried.
+  }
+
+  wantsCheckpoint(): boolean {
+    const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * this.snapshotBytes);
+    return this.logBytesSinceSnapshot >= threshold;
+  }
+
+  applyRetention(throughSeq: number): void {
+    const snapshotSeq = this.requireManifest().snapshot?.seq ?? 0;
+    assert(throughSeq <= snapshotSeq, "retention never prunes beyond the last checkpoint");
+    this.prune(throughSeq);
+  }
+
+  usage(): StorageUsage {
+    const historyBytes = this.segments().reduce((sum, segment) => sum + segment.bytes, 0);
+    return { historyBytes, formatVersion };
+  }
+
+  private async writeSnapshot(meta: CheckpointMeta, records: RecordList, signal?: AbortSignal): Promise<void> {
     const { seq, ts, schemaVersion, stacks } = meta;
     const before = this.requireManifest();
     const file = path.join(snapshotsDir, fileNumberName("snap", before.nextFile, ".jsonl"));
@@ -166,76 +278,86 @@ export class FsStorage implements Storage {
     const old = manifest.snapshot?.file;
     const entry = { file, seq, ...(ts ? { ts } : {}), records: header.records, bytes: written.bytes, fileCrc: crcText(written.crc) };
     const segments = stampSchemaVersion(manifest, schemaVersion, seq);
-    this.commit({ ...manifest, schemaVersion, snapshot: entry, segments });
+    this.commitManifest({ ...manifest, schemaVersion, snapshot: entry, segments });
     this.snapshotBytes = written.bytes;
     this.logBytesSinceSnapshot = this.writer?.bytes ?? 0;
     if (old) this.obsolete.push(old);
     this.deleteObsolete();
   }
 
-  async writeArchive(name: string, records: Iterable<[string, unknown]>): Promise<number> {
-    const merged = this.readArchiveIfPresent(name) ?? new Map<string, unknown>();
-    for (const [id, value] of records) merged.set(id, value);
-    const file = path.join(archiveDir, `${name}.jsonl`);
-    this.fs.mkdir(path.join(this.location, archiveDir));
-    const header = { format: archiveFormatName, formatVersion, segment: name, records: merged.size };
-    await writeRecordFile(this.fs, path.join(this.location, file), header, recordList(merged));
-    const manifest = this.requireManifest(); // Read now: other commits may have happened.
-    const archive = manifest.archive.filter((entry) => entry.name !== name);
-    archive.push({ name, file, records: merged.size });
-    this.commit({ ...manifest, archive });
-    return merged.size;
-  }
-
-  readArchive(name: string): Map<string, unknown> {
-    const found = this.readArchiveIfPresent(name);
-    if (!found) throw new InvalidArgumentError(`Archive segment ${JSON.stringify(name)} not found`);
-    return found;
-  }
-
-  archiveSegments(): { name: string; records: number }[] {
-    return this.requireManifest().archive.map(({ name, records }) => ({ name, records }));
-  }
-
-  sizes(): StorageSizes {
-    return { logBytesSinceSnapshot: this.logBytesSinceSnapshot, snapshotBytes: this.snapshotBytes };
-  }
-
+  /** Bytes in the active log segment. */
   activeSegmentBytes(): number {
     return this.writer?.bytes ?? this.activeBytesAtLoad;
   }
 
+  /** The log segments, oldest first; the last is the active one. */
   segments(): SegmentInfo[] {
     return this.segmentFiles.info(this.requireManifest(), this.active, this.writer?.bytes ?? this.activeBytesAtLoad);
   }
 
-  readSegmentOps(segment: SegmentInfo): Operation[] {
+  oldestSeq(): number {
+    const segments = this.segments();
+    const first = segments.find((s) => s.lastSeq === undefined || s.lastSeq >= s.firstSeq);
+    return first?.firstSeq ?? segments.at(-1)!.firstSeq;
+  }
+
+  readOps(from: number, to: number): OpsChunk[] {
+    const chunks: OpsChunk[] = [];
+    if (from > to) return chunks;
+    for (const segment of this.segments()) {
+      const last = segment.lastSeq ?? Infinity;
+      if (last < from || segment.firstSeq > to || last < segment.firstSeq) continue;
+      const ops = segment.lastSeq === undefined ? this.readActiveOps(segment) : this.readSegmentOps(segment);
+      const inRange = ops.filter((op) => op.seq >= from && op.seq <= to);
+      if (inRange.length > 0) chunks.push({ ops: inRange, schemaVersion: segment.schemaVersion });
+    }
+    return chunks;
+  }
+
+  /** The operations of a sealed segment (complete batches only). */
+  private readSegmentOps(segment: SegmentInfo): Operation[] {
     const read = (named: SegmentInfo) => this.segmentFiles.readOps(named);
     if (!this.options.readOnly) return read(segment); // A writer's missing file is damage.
     return readSegmentBesideWriter(segment, read, () => this.refreshSegments());
   }
 
-  prune(throughSeq: number): void {
+  /** The complete batches of the active segment, read from the file (never cached). */
+  private readActiveOps(segment: SegmentInfo): Operation[] {
+    const read = readSegment(this.fs, this.location, segment.file, segment.firstSeq, true);
+    return read.records.map((record) => toOperation(record));
+  }
+
+  private prune(throughSeq: number): void {
     const { manifest, files } = this.segmentFiles.pruned(this.requireManifest(), throughSeq);
     if (files.length === 0) return;
-    this.commit(manifest);
+    this.commitManifest(manifest);
     this.segmentFiles.remove(files);
   }
 
   /** One compression pass at a time: passes started meanwhile wait for it and then run. */
-  compressSealed(): Promise<void> {
+  private compressSealed(): Promise<void> {
     const run = this.compressing.then(() => this.compressPass());
     this.compressing = run.catch(() => undefined);
     return run;
   }
 
+  /**
+   * Compresses the sealed segments not compressed yet. Retention may prune a segment while it
+   * is compressed (compression runs in the background): its copy is then removed, not named.
+   */
   private async compressPass(): Promise<void> {
     const pending = this.requireManifest().segments.slice(0, -1).filter((s) => !s.file.endsWith(compressedSuffix));
+    const named = (file: string) => this.requireManifest().segments.some((s) => s.file === file);
     for (const entry of pending) {
+      if (!named(entry.file)) continue; // Pruned since the pass began.
       const { file, bytes } = await this.segmentFiles.compress(entry);
+      if (!named(entry.file)) {
+        this.segmentFiles.remove([file]);
+        continue;
+      }
       const manifest = this.requireManifest(); // Read now: other commits may have happened.
       const segments = manifest.segments.map((s) => (s.file === entry.file ? { ...s, file, bytes } : s));
-      this.commit({ ...manifest, segments });
+      this.commitManifest({ ...manifest, segments });
       this.segmentFiles.remove([entry.file]);
     }
   }
@@ -244,7 +366,13 @@ export class FsStorage implements Storage {
     await this.compressing;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.compressing;
+    this.release();
+  }
+
+  /** Closes the log and releases the lock, synchronously (also after a failed open). */
+  private release(): void {
     try {
       this.writer?.close();
     } finally {
@@ -265,16 +393,6 @@ export class FsStorage implements Storage {
     return this.segments();
   }
 
-  private readArchiveIfPresent(name: string): Map<string, unknown> | undefined {
-    const entry = this.requireManifest().archive.find((candidate) => candidate.name === name);
-    if (!entry) return undefined;
-    const records = new Map<string, unknown>();
-    readRecordFile(this.fs, this.location, entry.file, archiveFormatName, (id, data) => {
-      records.set(id, data);
-    });
-    return records;
-  }
-
   private reserveFileNumber(): void {
     const manifest = this.requireManifest();
     this.manifest = { ...manifest, nextFile: manifest.nextFile + 1 };
@@ -285,7 +403,8 @@ export class FsStorage implements Storage {
    * in place but maybe not durable: it is adopted, and the sync is retried before the next
    * append, so no write is acknowledged until the manifest naming its segment is durable.
    */
-  private commit(manifest: Manifest, onRenamed?: () => void): void {
+  private commitManifest(manifest: Manifest, onRenamed?: () => void): void {
+    assert(!this.options.readOnly, "a reader never writes the manifest");
     writeManifest(this.fs, this.location, manifest, () => {
       this.manifest = manifest;
       this.directoryUnsynced = true;

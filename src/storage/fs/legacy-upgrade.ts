@@ -16,7 +16,7 @@ import { toLogRecord } from "./log-record.js";
 import { newManifest } from "./fs-recovery.js";
 import { CorruptionError } from "../../errors.js";
 import type { Operation } from "../../types.js";
-import type { LoadedStore } from "../port.js";
+import type { LoadedStore } from "./fs-types.js";
 import { writeManifest, type Manifest } from "./manifest-file.js";
 
 /** Where the files of an upgraded opslog 0.x directory are kept (never deleted). */

@@ -2,7 +2,7 @@ import path from "node:path";
 import { OpslogError } from "../../errors.js";
 import { assert } from "../../util/assert.js";
 import type { Operation } from "../../types.js";
-import type { SegmentInfo } from "../port.js";
+import type { SegmentInfo } from "./fs-types.js";
 import type { FileSystem } from "./file-system.js";
 import { isMissing, readWholeFile } from "./files.js";
 import { manifestFile } from "./log-format.js";

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { CorruptionError } from "../../errors.js";
 import type { Operation } from "../../types.js";
-import type { SegmentInfo } from "../port.js";
+import type { SegmentInfo } from "./fs-types.js";
 import type { FileSystem } from "./file-system.js";
 import { readWholeFile, removeIfPresent, syncDirectory, writeFileAtomic } from "./files.js";
 import { compressedSuffix, readSegment } from "./log-reader.js";

@@ -1,0 +1,22 @@
+import { Store as StoreFacade } from "./store.js";
+import { FileStorage, type FileStorageOptions } from "./storage/fs/fs-storage.js";
+import type { Storage } from "./storage/port.js";
+import type { StoreOptions } from "./types.js";
+
+/** Options of open() given a path: the store's own, plus those of the files storage. */
+export type OpenOptions<T> = StoreOptions<T> & FileStorageOptions;
+
+/**
+ * The composition root: the facade (store.ts) knows storage only through the port; this is
+ * where a path becomes the default storage, files. `open("./data", { fileSystem })` is
+ * `open(new FileStorage("./data", { fileSystem }))`.
+ */
+export class Store<T = Record<string, unknown>> extends StoreFacade<T> {
+  constructor() {
+    super((dir, options) => new FileStorage(dir, { fileSystem: (options as FileStorageOptions).fileSystem }));
+  }
+
+  override open(target: string | Storage, options?: OpenOptions<T>): Promise<void> {
+    return super.open(target, options);
+  }
+}

@@ -1,0 +1,89 @@
+import type { Operation } from "../types.js";
+import { assert } from "../util/assert.js";
+
+/**
+ * One change of one record, as the table reports it: `before` and `after` are stored values
+ * (frozen, or model/raw-record text), undefined where the record did not exist.
+ */
+export type RecordChangeListener = (id: string, before: unknown, after: unknown) => void;
+
+/**
+ * The state, id → stored record, and its only writer. Every change of the state goes through
+ * apply, revert or replace, and each reports (id, before, after) to the listeners, rollbacks
+ * included, so that indexes and the change feed can follow every change. Readers get the map
+ * read-only.
+ */
+export class RecordTable {
+  private readonly listeners = new Set<RecordChangeListener>();
+
+  constructor(private readonly map: Map<string, unknown> = new Map()) {}
+
+  /** The records, read-only: iterate, get, has, size. */
+  get records(): ReadonlyMap<string, unknown> {
+    return this.map;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Calls `listener` for every later change; returns the function that stops it. */
+  listen(listener: RecordChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  apply(op: Operation): void {
+    if (op.op === "set") {
+      assert(op.data !== undefined, "a set carries a value"); // null: only in old data (SPEC §2.3)
+      this.put(op.id, op.data);
+    } else {
+      this.remove(op.id);
+    }
+  }
+
+  /** Puts back what `op` replaced. */
+  revert(op: Operation): void {
+    assert(op.prev !== undefined, "an operation carries its previous value");
+    if (op.prev === null) this.remove(op.id);
+    else this.put(op.id, op.prev);
+  }
+
+  /** Sets one record to a stored value (a migration at open), reporting the change. */
+  put(id: string, value: unknown): void {
+    assert(value !== undefined, "a stored record is a value");
+    if (this.listeners.size === 0) {
+      this.map.set(id, value);
+      return;
+    }
+    const before = this.map.get(id);
+    this.map.set(id, value);
+    this.report(id, before, value);
+  }
+
+  /** Replaces every record with `next`'s (a follower starting over), reporting each change. */
+  replace(next: ReadonlyMap<string, unknown>): void {
+    for (const id of [...this.map.keys()]) if (!next.has(id)) this.remove(id);
+    for (const [id, value] of next) if (this.map.get(id) !== value) this.put(id, value);
+    assert(this.map.size === next.size, "a replaced table holds exactly the new records");
+  }
+
+  /** An independent table with the same records and no listeners (time travel). */
+  copy(): RecordTable {
+    return new RecordTable(new Map(this.map));
+  }
+
+  private remove(id: string): void {
+    if (this.listeners.size === 0) {
+      this.map.delete(id);
+      return;
+    }
+    const before = this.map.get(id);
+    if (!this.map.delete(id)) return;
+    this.report(id, before, undefined);
+  }
+
+  private report(id: string, before: unknown, after: unknown): void {
+    for (const listener of this.listeners) listener(id, before, after);
+  }
+}
