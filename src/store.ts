@@ -1,13 +1,24 @@
 import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
 import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
-import type { CheckpointPolicy } from "./engine/checkpointer.js";
-import { Engine, type EngineOptions } from "./engine/engine.js";
+import { Engine } from "./engine/engine.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
-import type { ArchiveStorage, Storage, StorageResolver } from "./storage/port.js";
-import type { Operation, OperationOptions, StoreOptions, StoreStats } from "./types.js";
-import { resolvePoint, systemClock, type HistoryPoint } from "./util/time.js";
+import type { Storage, StorageResolver } from "./storage/port.js";
+import type { Operation, OperationOptions, StoreOptions, StoreStats, SubscribeOptions, WatchOptions } from "./types.js";
+import { changeFeed } from "./engine/change-feed.js";
+import {
+  archiveOf,
+  asIoError,
+  checkMigrationPersisted,
+  checkWatchOptions,
+  engineOptions,
+  feedStart,
+  readingHistory,
+  readingOps,
+  withoutBatch,
+} from "./store-support.js";
+import { resolvePoint, type HistoryPoint } from "./util/time.js";
 import { iterateOps, opsOf, opsSince, type OpsQuery } from "./engine/history-query.js";
 import { viewAt } from "./engine/time-travel.js";
 import type { StoreView } from "./view.js";
@@ -27,6 +38,8 @@ export class Store<T = Record<string, unknown>> {
   private batchOps: Operation[] | undefined;
   private batchMeta: Record<string, unknown> | undefined;
   private closing: Promise<void> | undefined;
+  /** Ends every change feed at close(). */
+  private readonly feeds = new AbortController();
 
   constructor(private readonly resolveStorage?: StorageResolver) {}
 
@@ -82,6 +95,7 @@ export class Store<T = Record<string, unknown>> {
     if (this.phase === "opening") throw new NotOpenError();
     const engine = this.open_();
     this.phase = "closed";
+    this.feeds.abort();
     this.closing = this.closeEngine(engine);
     return this.closing;
   }
@@ -244,6 +258,45 @@ export class Store<T = Record<string, unknown>> {
     return readingOps(iterateOps(engine.history, query, () => this.open_())) as AsyncIterable<Operation<T>>;
   }
 
+  /**
+   * The change feed: `for await (const op of store.watch({ since, id, signal }))` yields each
+   * operation once it is durable, in seq order, never one that is later reverted. It ends
+   * when `signal` aborts or the store closes (engine/change-feed.ts says what a slow consumer
+   * costs: nothing; it reads what it missed from the log).
+   */
+  watch(options: WatchOptions = {}): AsyncIterable<Operation<T>> {
+    const engine = this.open_();
+    const { since, id, signal } = checkWatchOptions(options);
+    // The start is fixed now, not at the first next(): "what comes after this call".
+    const after = since === undefined ? engine.durableSeq : readingHistory(() => feedStart(engine, since));
+    const stop = signal === undefined ? this.feeds.signal : AbortSignal.any([signal, this.feeds.signal]);
+    return readingOps(changeFeed(engine, after, id, stop)) as AsyncIterable<Operation<T>>;
+  }
+
+  /**
+   * The callback form of watch(), for UI code: `const stop = store.subscribe((op) => …)`
+   * calls `listener` for each durable operation and returns the function that ends it (the
+   * shape React's useSyncExternalStore and most event APIs take).
+   */
+  subscribe(listener: (op: Operation<T>) => void, options: SubscribeOptions = {}): () => void {
+    checkFunction(listener, "listener");
+    const { onError, ...watchOptions } = options;
+    if (onError !== undefined) checkFunction(onError, "onError");
+    const controller = new AbortController();
+    const feed = this.watch({ ...watchOptions, signal: controller.signal });
+    void (async () => {
+      try {
+        for await (const op of feed) listener(op);
+      } catch (error) {
+        if (onError) onError(error);
+        else queueMicrotask(() => {
+          throw error;
+        });
+      }
+    })();
+    return () => controller.abort();
+  }
+
   /** A read-only view of the state at a seq, an ISO timestamp or a Date. */
   at(point: HistoryPoint): Promise<StoreView<T>> {
     this.outsideBatch("at", ": a view shows committed state");
@@ -367,75 +420,4 @@ export class Store<T = Record<string, unknown>> {
     }
     return engine;
   }
-}
-
-function engineOptions<T>(options: StoreOptions<T>): EngineOptions {
-  return {
-    writeMode: options.writeMode ?? "immediate",
-    groupCommitMs: options.groupCommitMs ?? 5,
-    clock: options.clock ?? systemClock,
-    readOnly: options.readOnly === true,
-    repair: options.repair === true,
-    policy: checkpointPolicy(options.checkpointThreshold),
-    retain: options.retain ?? "all",
-    version: options.version ?? 1,
-    migrate: options.migrate as ((record: unknown, from: number) => unknown) | undefined,
-  };
-}
-
-/** The storage's archive, or OPSLOG_INVALID_ARGUMENT when it declares none. */
-function archiveOf(storage: Storage): ArchiveStorage {
-  if (!storage.capabilities.archive || !storage.archive) {
-    throw new InvalidArgumentError(`the storage at ${storage.location} has no archive`);
-  }
-  return storage.archive;
-}
-
-/**
- * A migration must be checkpointed before the store is used: operations written after it are
- * at the new version, and a log the manifest still calls old would be migrated twice.
- */
-function checkMigrationPersisted(engine: Engine): void {
-  const failure = engine.checkpointer.lastError;
-  if (engine.migrated && failure !== undefined) throw failure;
-}
-
-function checkpointPolicy(threshold: number | undefined): CheckpointPolicy {
-  if (threshold === undefined) return { kind: "adaptive" };
-  if (threshold === 0 || threshold === Infinity) return { kind: "off" };
-  return { kind: "ops", threshold };
-}
-
-function withoutBatch(op: Operation): Operation {
-  const { batch: _batch, ...rest } = op;
-  return Object.freeze(rest);
-}
-
-/** Runs a read of the history (which may read log segments) with I/O failures as OPSLOG_IO. */
-function readingHistory<R>(read: () => R): R {
-  try {
-    const result = read();
-    if (result instanceof Promise) {
-      return result.catch((error: unknown) => {
-        throw asIoError("reading the history", error);
-      }) as R;
-    }
-    return result;
-  } catch (error) {
-    throw asIoError("reading the history", error);
-  }
-}
-
-/** ops() with I/O failures as OPSLOG_IO, like getOps(). */
-async function* readingOps(ops: AsyncIterable<Operation>): AsyncGenerator<Operation> {
-  try {
-    yield* ops;
-  } catch (error) {
-    throw asIoError("reading the history", error);
-  }
-}
-
-/** File-system failures reach the caller as OPSLOG_IO; typed errors pass through. */
-function asIoError(action: string, error: unknown): unknown {
-  return error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(action, error);
 }

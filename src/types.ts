@@ -98,3 +98,26 @@ export interface StoreStats {
   /** What open({ repair: true }) did; undefined when it was not asked or found nothing. */
   repair?: RepairReport;
 }
+
+/** Where `store.watch()` starts and what it yields. */
+export interface WatchOptions {
+  /**
+   * Yield operations strictly after this point: a seq, an ISO timestamp or a Date. Default:
+   * the last durable operation when watch() is called (only what comes next). Pass the seq of
+   * the last operation you handled to resume after a restart with no gap and no repeat.
+   */
+  since?: number | string | Date;
+  /** Only operations on this record. */
+  id?: string;
+  /** Ends the iteration (normally, without an error) when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface SubscribeOptions extends Omit<WatchOptions, "signal"> {
+  /**
+   * Called with what ended the subscription early: the listener threw, or the history it
+   * needed was pruned. Without it, the error is thrown where nothing can catch it (like an
+   * EventEmitter "error" event with no listener).
+   */
+  onError?: (error: unknown) => void;
+}

@@ -1,0 +1,78 @@
+import { InvalidArgumentError } from "../errors.js";
+import type { Operation } from "../types.js";
+import { assert } from "../util/assert.js";
+import type { History } from "./history.js";
+
+/** Operations the feed reads from history at a time: all the memory a slow consumer costs. */
+export const feedReadChunk = 1024;
+
+/** What the change feed needs from the engine. */
+export interface FeedSource {
+  readonly history: History;
+  /** Seq of the last operation known durable (a follower: the last one it took). */
+  readonly durableSeq: number;
+  /** Calls `listener` whenever operations become durable; returns the function that stops it. */
+  onDurable(listener: () => void): () => void;
+}
+
+/**
+ * The change feed behind `store.watch()`: each durable operation with seq > `after`, in seq
+ * order, once. It holds no buffer of its own: it keeps the seq it is at and, when woken by a
+ * commit, reads the operations from there from history (memory for recent ones, storage for
+ * older ones), `feedReadChunk` at a time. A consumer that falls behind therefore costs no
+ * memory, and gets the operations it missed from the log; only if retention pruned them first
+ * does the feed end with OPSLOG_INVALID_ARGUMENT, as at() does for a pruned point. Operations
+ * that are not durable are never read, so none that is later reverted is ever yielded.
+ */
+export async function* changeFeed(
+  source: FeedSource,
+  after: number,
+  id: string | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<Operation> {
+  let next = after + 1;
+  let wake: (() => void) | undefined;
+  const rouse = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const stop = source.onDurable(rouse);
+  signal.addEventListener("abort", rouse);
+  try {
+    while (!signal.aborted) {
+      const durable = source.durableSeq;
+      if (next > durable) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const ops = readFrom(source.history, next, Math.min(durable, next + feedReadChunk - 1));
+      for (const op of ops) {
+        assert(op.seq === next, "the feed yields every seq once, in order");
+        next = op.seq + 1;
+        if (id !== undefined && op.id !== id) continue;
+        yield op;
+        if (signal.aborted) return;
+      }
+    }
+  } finally {
+    stop();
+    signal.removeEventListener("abort", rouse);
+  }
+}
+
+/** Operations from..to, which must all still be retained: a feed never skips one. */
+function readFrom(history: History, from: number, to: number): Operation[] {
+  if (from < history.oldestSeq) throw prunedBeforeRead(from, history.oldestSeq);
+  const ops = history.range(from, to);
+  // A follower may learn of pruning while it reads: the range then starts later.
+  if (ops.length === 0 || ops[0]!.seq !== from) throw prunedBeforeRead(from, history.oldestSeq);
+  return ops;
+}
+
+function prunedBeforeRead(seq: number, oldest: number): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `the change feed is at seq ${seq}, but history before seq ${oldest} was pruned by the retention ` +
+      "policy before it was read; watch again with a later `since`",
+  );
+}
