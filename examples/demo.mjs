@@ -9,6 +9,10 @@ const show = (label, value) => console.log(`${label.padEnd(28)} ${JSON.stringify
 
 const store = new Store();
 await store.open(dir);
+// The change feed: each operation once it is durable, in seq order (ends at close()).
+const feed = (async () => {
+  for await (const op of store.watch()) console.log(`${"  watch() saw".padEnd(28)} #${op.seq} ${op.op} ${op.id}`);
+})();
 await store.set("task-1", { title: "Write the README", status: "todo" }, { meta: { actor: "ann" } });
 await store.set("task-2", { title: "Ship 1.0", status: "todo" });
 show("after two sets", store.all());
@@ -23,7 +27,9 @@ await store.undo(); // The whole batch is reverted, as one unit, by logged compe
 show("after undo", store.entries());
 
 show("history of task-1", store.getHistory("task-1").map((op) => ({ seq: op.seq, op: op.op, data: op.data, meta: op.meta })));
+await new Promise((resolve) => setImmediate(resolve)); // Let the feed catch up: close() ends it.
 await store.close();
+await feed;
 
 const again = new Store();
 await again.open(dir);
