@@ -1,5 +1,5 @@
 import path from "node:path";
-import { NotFoundError } from "../../errors.js";
+import { InvalidArgumentError, NotFoundError } from "../../errors.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
 import type {
@@ -87,7 +87,8 @@ export class FileStorage implements Storage {
   /** A manifest was renamed into place but its directory sync failed. */
   private directoryUnsynced = false;
 
-  private opened = false;
+  /** One session at a time: open → close → may be opened again. */
+  private isOpen = false;
 
   constructor(dir: string, options: FileStorageOptions = {}) {
     this.location = path.resolve(dir);
@@ -102,9 +103,13 @@ export class FileStorage implements Storage {
   }
 
   async open(request: OpenRequest): Promise<StoredState> {
-    assert(!this.opened, "a FileStorage is opened once");
-    this.opened = true;
-    this.options = request;
+    if (this.isOpen) {
+      throw new InvalidArgumentError(
+        `this FileStorage of ${this.location} is already open; a second store needs its own FileStorage`,
+      );
+    }
+    this.isOpen = true;
+    this.resetSession(request);
     const loaded = this.load();
     return {
       head: loaded.ops.at(-1)?.seq ?? loaded.snapshotSeq,
@@ -119,6 +124,18 @@ export class FileStorage implements Storage {
       ...(loaded.repair ? { repair: loaded.repair } : {}),
       needsCheckpoint: loaded.legacy,
     };
+  }
+
+  private resetSession(request: OpenRequest): void {
+    this.options = request;
+    this.manifest = undefined;
+    this.logBytesSinceSnapshot = 0;
+    this.snapshotBytes = 0;
+    this.obsolete = [];
+    this.active = {};
+    this.activeBytesAtLoad = 0;
+    this.directoryUnsynced = false;
+    this.segmentFiles.keepCached([]);
   }
 
   private load(): LoadedStore {
@@ -379,6 +396,7 @@ export class FileStorage implements Storage {
       this.writer = undefined;
       this.lock?.release();
       this.lock = undefined;
+      this.isOpen = false;
     }
   }
 
