@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import {
+  chunkOps,
+  commit,
+  contractTest,
+  open,
+  OpsBuilder,
+  opsText,
+  recordsText,
+  stateText,
+  type StorageContractOptions,
+} from "./contract-kit.js";
+
+/** writeCheckpoint, checkpointAt groups, applyRetention, schema versions. */
+export function checkpointContract(options: StorageContractOptions): void {
+  const test = (name: string, body: Parameters<typeof contractTest>[2]): void =>
+    contractTest(options, name, body);
+
+  test("reopen after a checkpoint: its records, ts and stacks, then the ops after it", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    await commit(storage, log.group(["set", "a", '{"__proto__":1,"b":2,"a":1}'], ["set", "b", '"x"']));
+    await commit(storage, { ...log.group([["set", "c", "[1]"], ["delete", "b"]]), checkpointAt: 4 });
+    const stacks = { undo: [[1, 2], [3, 4]] as [number, number][], redo: [[5, 6]] as [number, number][] };
+    const meta = log.meta(1, stacks);
+    await storage.writeCheckpoint(meta, log.records());
+    const checkpointState = stateText(log);
+    const after = log.group(["set", "d", '{"ü":"☃"}'], ["delete", "a"]);
+    await commit(storage, after);
+    const [, state] = await h.reopen(storage);
+    assert.equal(state.head, 6);
+    assert.equal(state.checkpoint.seq, 4);
+    assert.equal(state.checkpoint.ts, meta.ts);
+    assert.deepEqual(state.checkpoint.stacks, stacks);
+    assert.deepEqual(recordsText(state), checkpointState);
+    assert.equal(opsText(state.ops), opsText(after.ops));
+  });
+
+  test("history before a checkpoint stays readable, also across it", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const written = [];
+    for (let i = 1; i <= 3; i++) {
+      const group = log.group(["set", `k${i}`, `${i}`]);
+      written.push(...group.ops);
+      await commit(storage, i === 3 ? { ...group, checkpointAt: 3 } : group);
+    }
+    await storage.writeCheckpoint(log.meta(), log.records());
+    for (let i = 4; i <= 6; i++) {
+      const group = log.group(["set", `k${i}`, `${i}`]);
+      written.push(...group.ops);
+      await commit(storage, group);
+    }
+    assert.equal(opsText(chunkOps(storage.readOps(2, 5))), opsText(written.slice(1, 5)));
+    const [again] = await h.reopen(storage);
+    assert.equal(opsText(chunkOps(again.readOps(1, 6))), opsText(written));
+    assert.equal(again.oldestSeq(), 1);
+  });
+
+  test("a group with no operations marks a checkpoint at the head", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    await commit(storage, log.group(["set", "a", "1"], ["set", "b", "2"]));
+    await commit(storage, { ops: [], batchSizes: new Map(), base: 2, checkpointAt: 2 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    const [, state] = await h.reopen(storage);
+    assert.equal(state.head, 2);
+    assert.equal(state.checkpoint.seq, 2);
+    assert.deepEqual(state.ops, []);
+    assert.deepEqual(recordsText(state), stateText(log));
+  });
+
+  test("a newer checkpoint replaces the last; one at the same seq is allowed", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    await commit(storage, { ...log.group(["set", "a", "1"]), checkpointAt: 1 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    await storage.writeCheckpoint(log.meta(), log.records());
+    await commit(storage, { ...log.group(["set", "a", "2"], ["set", "b", "3"]), checkpointAt: 3 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    const [, state] = await h.reopen(storage);
+    assert.equal(state.checkpoint.seq, 3);
+    assert.deepEqual(recordsText(state), stateText(log));
+    assert.deepEqual(state.ops, []);
+  });
+
+  test("an aborted checkpoint rejects with the reason and leaves the last one as base", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    await commit(storage, { ...log.group(["set", "a", "1"]), checkpointAt: 1 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    const base = stateText(log);
+    const changes: ["set", string, string][] = [];
+    for (let i = 0; i < 3000; i++) changes.push(["set", `r${i}`, `{"i":${i}}`]);
+    const group = log.group(...changes);
+    await commit(storage, { ...group, checkpointAt: log.seq });
+    const reason = new Error("stop");
+    await assert.rejects(storage.writeCheckpoint(log.meta(), log.records(), AbortSignal.abort(reason)), reason);
+    // Aborted while it is written: either it stopped (old base) or it had finished (new base).
+    const controller = new AbortController();
+    const writing = storage.writeCheckpoint(log.meta(), log.records(), controller.signal);
+    controller.abort(reason);
+    const finished = await writing.then(() => true, (error: unknown) => (assert.equal(error, reason), false));
+    const [, state] = await h.reopen(storage);
+    assert.equal(state.checkpoint.seq, finished ? log.seq : 1);
+    assert.deepEqual(recordsText(state), finished ? stateText(log) : base);
+    assert.equal(state.ops.length, finished ? 0 : 3000);
+  });
+
+  test("applyRetention drops history only up to the last checkpoint", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    for (let i = 1; i <= 4; i++) await commit(storage, log.group(["set", "k", `${i}`]));
+    storage.applyRetention(4);
+    assert.equal(storage.oldestSeq(), 1, "nothing is dropped without a checkpoint");
+    await commit(storage, { ops: [], batchSizes: new Map(), base: 4, checkpointAt: 4 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    await commit(storage, log.group(["set", "k", "5"]));
+    storage.applyRetention(100);
+    const oldest = storage.oldestSeq();
+    assert.ok(oldest >= 1 && oldest <= 5, `oldestSeq ${oldest} keeps every op after the checkpoint`);
+    assert.deepEqual(chunkOps(storage.readOps(1, 5)).map((op) => op.seq)[0], oldest);
+    const [again, state] = await h.reopen(storage);
+    assert.equal(state.head, 5);
+    assert.equal(again.oldestSeq(), oldest);
+    assert.deepEqual(recordsText(state), [["k", "4"]]);
+    assert.equal(state.ops.length, 1);
+  });
+
+  test("history before a schema upgrade keeps its version", async (h) => {
+    const storage = await h.create();
+    await open(storage, false, 1);
+    const log = new OpsBuilder();
+    await commit(storage, { ...log.group(["set", "a", "1"], ["set", "b", "2"]), checkpointAt: 2 });
+    await storage.writeCheckpoint(log.meta(2), log.records());
+    await commit(storage, log.group(["set", "a", "3"]));
+    const versions = storage.readOps(1, 3).map((c) => [c.schemaVersion, c.ops.map((op) => op.seq)]);
+    assert.deepEqual(versions, [[1, [1, 2]], [2, [3]]]);
+    const [, state] = await h.reopen(storage, false, 2);
+    assert.equal(state.schemaVersion, 2);
+    assert.deepEqual(state.ops.map((op) => op.seq), [3]);
+  });
+}

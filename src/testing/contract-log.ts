@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import {
+  chunkOps,
+  commit,
+  contractTest,
+  fails,
+  oddValueTexts,
+  open,
+  OpsBuilder,
+  opsText,
+  type StorageContractOptions,
+} from "./contract-kit.js";
+
+/** open, commit, readOps, oldestSeq, usage, close: the log verbs. */
+export function logContract(options: StorageContractOptions): void {
+  const test = (name: string, body: Parameters<typeof contractTest>[2]): void =>
+    contractTest(options, name, body);
+
+  test("a new store opens empty at the asked schema version", async (h) => {
+    const storage = await h.create();
+    const state = await open(storage, false, 3);
+    assert.equal(state.head, 0);
+    assert.equal(state.checkpoint.seq, 0);
+    assert.equal(state.checkpoint.records.size, 0);
+    assert.deepEqual(state.ops, []);
+    assert.equal(state.schemaVersion, 3);
+    assert.equal(storage.oldestSeq(), 1);
+    assert.deepEqual(storage.readOps(1, 100), []);
+    assert.equal(storage.wantsCheckpoint(), false);
+    assert.doesNotThrow(() => storage.checkWritable());
+    const usage = storage.usage();
+    assert.ok(Number.isInteger(usage.historyBytes) && usage.historyBytes >= 0);
+    assert.equal(typeof storage.location, "string");
+  });
+
+  test("committed operations read back and reopen byte-identical as JSON text", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const groups = oddValueTexts.map((text, i) => log.group(["set", `id-${i % 3}`, text]));
+    groups.push(log.group(["delete", "id-1"], ["set", "__proto__", oddValueTexts[0]!]));
+    for (const group of groups) await commit(storage, group);
+    const written = opsText(groups.flatMap((group) => group.ops));
+    assert.equal(opsText(chunkOps(storage.readOps(1, log.seq))), written);
+    const [again, state] = await h.reopen(storage);
+    assert.equal(state.head, log.seq);
+    assert.equal(opsText(state.ops), written);
+    assert.equal(opsText(chunkOps(again.readOps(1, log.seq))), written);
+  });
+
+  test("commit copies its group: changing its objects afterwards changes nothing", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const group = log.group(["set", "a", '{"list":[1,2],"n":{"m":1}}']);
+    const written = opsText(group.ops);
+    await commit(storage, group);
+    const op = group.ops[0] as { data: { list: number[]; n: { m: number } } };
+    op.data.list.push(3);
+    op.data.n.m = 99;
+    assert.equal(opsText(chunkOps(storage.readOps(1, 1))), written);
+  });
+
+  test("readOps hands out fresh objects each time", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const group = log.group(["set", "a", '{"list":[1,2]}']);
+    await commit(storage, group);
+    const first = chunkOps(storage.readOps(1, 1))[0] as unknown as { data: { list: number[] } };
+    first.data.list.push(3);
+    assert.equal(opsText(chunkOps(storage.readOps(1, 1))), opsText(group.ops));
+  });
+
+  test("batches stay whole, with their markers, after reopen", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const one = log.group(["set", "a", "1"], [["set", "b", "2"], ["set", "c", "3"], ["delete", "a"]]);
+    const two = log.group([["set", "d", "4"], ["set", "e", "5"]], ["set", "f", "6"]);
+    await commit(storage, one);
+    await commit(storage, two);
+    const [, state] = await h.reopen(storage);
+    assert.equal(opsText(state.ops), opsText([...one.ops, ...two.ops]));
+    assert.deepEqual(state.ops.map((op) => op.batch), [undefined, 2, 2, 2, 5, 5, undefined]);
+  });
+
+  test("readOps returns exactly the asked range: empty, partial, whole, clipped", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const ops = [];
+    for (let i = 1; i <= 6; i++) {
+      const group = log.group(["set", `k${i}`, `{"i":${i}}`]);
+      ops.push(...group.ops);
+      await commit(storage, group);
+    }
+    const seqs = (from: number, to: number): number[] =>
+      chunkOps(storage.readOps(from, to)).map((op) => op.seq);
+    assert.deepEqual(seqs(4, 3), []);
+    assert.deepEqual(seqs(7, 20), []);
+    assert.deepEqual(seqs(0, 0), []);
+    assert.deepEqual(seqs(2, 4), [2, 3, 4]);
+    assert.deepEqual(seqs(5, 5), [5]);
+    assert.deepEqual(seqs(1, 6), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(seqs(0, 100), [1, 2, 3, 4, 5, 6]);
+    for (const chunk of storage.readOps(1, 6)) assert.equal(chunk.schemaVersion, 1);
+  });
+
+  test("a write group on the head in a synchronous storage is durable on return", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const result = storage.commit(log.group(["set", "a", "1"]));
+    if (storage.capabilities.synchronousCommit) {
+      assert.equal(result, undefined);
+      assert.equal(chunkOps(storage.readOps(1, 1)).length, 1);
+    } else {
+      assert.equal(await result, undefined);
+    }
+  });
+
+  test("close is idempotent and every call resolves", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    await commit(storage, new OpsBuilder().group(["set", "a", "1"]));
+    await Promise.all([storage.close(), storage.close()]);
+    await storage.close();
+  });
+
+  test("nothing is done after close", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    await commit(storage, log.group(["set", "a", "1"]));
+    await storage.close();
+    const next = log.group(["set", "b", "2"]);
+    await fails(() => storage.commit(next), "commit() after close()");
+    await fails(() => storage.readOps(1, 1), "readOps() after close()");
+    await fails(() => storage.oldestSeq(), "oldestSeq() after close()");
+    await fails(() => storage.writeCheckpoint(log.meta(), log.records()), "writeCheckpoint() after close()");
+    await fails(() => storage.applyRetention(1), "applyRetention() after close()");
+    await fails(() => storage.wantsCheckpoint(), "wantsCheckpoint() after close()");
+    await fails(() => storage.checkWritable(), "checkWritable() after close()");
+    if (storage.archive) await fails(() => storage.archive!.write("x", [["a", 1]]), "archive.write() after close()");
+    await storage.close();
+  });
+}
