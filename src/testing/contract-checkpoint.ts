@@ -16,13 +16,16 @@ export function checkpointContract(options: StorageContractOptions): void {
   const test = (name: string, body: Parameters<typeof contractTest>[2]): void =>
     contractTest(options, name, body);
 
-  test("reopen after a checkpoint: its records, ts and stacks, then the ops after it", async (h) => {
+  test("reopen after a checkpoint: its records, ts, stacks, then the ops after it", async (h) => {
     const storage = await h.create();
     await open(storage);
     const log = new OpsBuilder();
-    await commit(storage, log.group(["set", "a", '{"__proto__":1,"b":2,"a":1}'], ["set", "b", '"x"']));
-    await commit(storage, { ...log.group([["set", "c", "[1]"], ["delete", "b"]]), checkpointAt: 4 });
-    const stacks = { undo: [[1, 2], [3, 4]] as [number, number][], redo: [[5, 6]] as [number, number][] };
+    const odd = '{"__proto__":1,"b":2,"a":1}';
+    await commit(storage, log.group(["set", "a", odd], ["set", "b", '"x"']));
+    const batch = log.group([["set", "c", "[1]"], ["delete", "b"]]);
+    await commit(storage, { ...batch, checkpointAt: 4 });
+    const undo: [number, number][] = [[1, 2], [3, 4]];
+    const stacks = { undo, redo: [[5, 6]] as [number, number][] };
     const meta = log.meta(1, stacks);
     await storage.writeCheckpoint(meta, log.records());
     const checkpointState = stateText(log);
@@ -88,7 +91,7 @@ export function checkpointContract(options: StorageContractOptions): void {
     assert.deepEqual(state.ops, []);
   });
 
-  test("an aborted checkpoint rejects with the reason and leaves the last one as base", async (h) => {
+  test("an aborted checkpoint rejects with the reason, the last one stays the base", async (h) => {
     const storage = await h.create();
     await open(storage);
     const log = new OpsBuilder();
@@ -100,12 +103,19 @@ export function checkpointContract(options: StorageContractOptions): void {
     const group = log.group(...changes);
     await commit(storage, { ...group, checkpointAt: log.seq });
     const reason = new Error("stop");
-    await assert.rejects(storage.writeCheckpoint(log.meta(), log.records(), AbortSignal.abort(reason)), reason);
+    const aborted = AbortSignal.abort(reason);
+    await assert.rejects(storage.writeCheckpoint(log.meta(), log.records(), aborted), reason);
     // Aborted while it is written: either it stopped (old base) or it had finished (new base).
     const controller = new AbortController();
     const writing = storage.writeCheckpoint(log.meta(), log.records(), controller.signal);
     controller.abort(reason);
-    const finished = await writing.then(() => true, (error: unknown) => (assert.equal(error, reason), false));
+    const finished = await writing.then(
+      () => true,
+      (error: unknown) => {
+        assert.equal(error, reason);
+        return false;
+      },
+    );
     const [, state] = await h.reopen(storage);
     assert.equal(state.checkpoint.seq, finished ? log.seq : 1);
     assert.deepEqual(recordsText(state), finished ? stateText(log) : base);
@@ -124,7 +134,7 @@ export function checkpointContract(options: StorageContractOptions): void {
     await commit(storage, log.group(["set", "k", "5"]));
     storage.applyRetention(100);
     const oldest = storage.oldestSeq();
-    assert.ok(oldest >= 1 && oldest <= 5, `oldestSeq ${oldest} keeps every op after the checkpoint`);
+    assert.ok(oldest >= 1 && oldest <= 5, `oldestSeq ${oldest} keeps the ops after the checkpoint`);
     assert.deepEqual(chunkOps(storage.readOps(1, 5)).map((op) => op.seq)[0], oldest);
     const [again, state] = await h.reopen(storage);
     assert.equal(state.head, 5);

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { RawRecord } from "../model/raw-record.js";
 import type { StacksState } from "../model/undo-stacks.js";
-import type { CheckpointMeta, OpsChunk, RecordList, Storage, StoredState, WriteGroup } from "../storage/port.js";
+import type {
+  CheckpointMeta,
+  OpsChunk,
+  RecordList,
+  Storage,
+  StoredState,
+  WriteGroup,
+} from "../storage/port.js";
 import type { Operation } from "../types.js";
 
 /** How to run the storage contract suite against one adapter (see storageContract). */
@@ -54,7 +61,8 @@ export class OpsBuilder {
 
   /** The state as a RecordList of parsed values, for writeCheckpoint. */
   records(): RecordList {
-    return { ids: [...this.state.keys()], values: [...this.state.values()].map((t) => JSON.parse(t)) };
+    const values = [...this.state.values()].map((text) => JSON.parse(text) as unknown);
+    return { ids: [...this.state.keys()], values };
   }
 
   meta(schemaVersion = 1, stacks?: StacksState): CheckpointMeta {
@@ -68,7 +76,8 @@ export class OpsBuilder {
     const prev = prevText === undefined ? null : (JSON.parse(prevText) as unknown);
     this.micros += 7;
     const ms = Math.floor(this.micros / 1000);
-    const ts = `${new Date(ms).toISOString().slice(0, 23)}${String(this.micros % 1000).padStart(3, "0")}Z`;
+    const micros = String(this.micros % 1000).padStart(3, "0");
+    const ts = `${new Date(ms).toISOString().slice(0, 23)}${micros}Z`;
     this.lastTs = ts;
     const op: Operation = { seq: ++this.seq, ts, op: kind, id, prev };
     if (kind === "set") {
@@ -111,13 +120,15 @@ export function recordText(value: unknown): string {
 
 /** Checkpoint records as id → JSON text, sorted by id, for comparison. */
 export function recordsText(state: StoredState): [string, string][] {
-  const entries = [...state.checkpoint.records].map(([id, v]): [string, string] => [id, recordText(v)]);
-  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return byId([...state.checkpoint.records].map(([id, v]) => [id, recordText(v)]));
 }
 
 /** The builder's state as id → JSON text (re-encoded, as a storage encodes), sorted by id. */
 export function stateText(builder: OpsBuilder): [string, string][] {
-  const entries = [...builder.state].map(([id, text]): [string, string] => [id, JSON.stringify(JSON.parse(text))]);
+  return byId([...builder.state].map(([id, text]) => [id, JSON.stringify(JSON.parse(text))]));
+}
+
+function byId(entries: [string, string][]): [string, string][] {
   return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -163,7 +174,11 @@ export class Harness {
   }
 
   /** Closes `previous` and opens its data again, as a program restarting would. */
-  async reopen(previous: Storage, readOnly = false, schemaVersion = 1): Promise<[Storage, StoredState]> {
+  async reopen(
+    previous: Storage,
+    readOnly = false,
+    schemaVersion = 1,
+  ): Promise<[Storage, StoredState]> {
     await previous.close();
     const next = this.options.reopen ? this.keep(await this.options.reopen(previous)) : previous;
     return [next, await open(next, readOnly, schemaVersion)];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   chunkOps,
   commit,
+  type Change,
   contractTest,
   fails,
   oddValueTexts,
@@ -76,7 +77,8 @@ export function logContract(options: StorageContractOptions): void {
     const storage = await h.create();
     await open(storage);
     const log = new OpsBuilder();
-    const one = log.group(["set", "a", "1"], [["set", "b", "2"], ["set", "c", "3"], ["delete", "a"]]);
+    const batch: Change[] = [["set", "b", "2"], ["set", "c", "3"], ["delete", "a"]];
+    const one = log.group(["set", "a", "1"], batch);
     const two = log.group([["set", "d", "4"], ["set", "e", "5"]], ["set", "f", "6"]);
     await commit(storage, one);
     await commit(storage, two);
@@ -138,11 +140,13 @@ export function logContract(options: StorageContractOptions): void {
     await fails(() => storage.commit(next), "commit() after close()");
     await fails(() => storage.readOps(1, 1), "readOps() after close()");
     await fails(() => storage.oldestSeq(), "oldestSeq() after close()");
-    await fails(() => storage.writeCheckpoint(log.meta(), log.records()), "writeCheckpoint() after close()");
+    const checkpoint = (): unknown => storage.writeCheckpoint(log.meta(), log.records());
+    await fails(checkpoint, "writeCheckpoint() after close()");
     await fails(() => storage.applyRetention(1), "applyRetention() after close()");
     await fails(() => storage.wantsCheckpoint(), "wantsCheckpoint() after close()");
     await fails(() => storage.checkWritable(), "checkWritable() after close()");
-    if (storage.archive) await fails(() => storage.archive!.write("x", [["a", 1]]), "archive.write() after close()");
+    const archive = storage.archive;
+    if (archive) await fails(() => archive.write("x", [["a", 1]]), "archive.write() after close()");
     await storage.close();
   });
 }

@@ -16,7 +16,7 @@ import {
 /** How long a follower may take to see a commit in these tests. */
 const tailWaitMs = 5000;
 
-/** The declared powers: exclusive writer, shared writers, readers beside a writer, archive, tail. */
+/** Declared powers: exclusive or shared writers, readers beside a writer, archive, tail. */
 export function powersContract(options: StorageContractOptions): void {
   const twoHandles = options.reopen !== undefined;
   // Capabilities are known only once a storage exists (create() may be async), so a test of a
@@ -62,7 +62,7 @@ export function powersContract(options: StorageContractOptions): void {
 
   if (twoHandles) {
     const shared = (powers: StorageCapabilities): boolean => !powers.exclusiveWriter;
-    test("shared writers: a commit on a stale base conflicts, storing nothing", shared, async (h) => {
+    test("shared writers: a commit on a stale base conflicts", shared, async (h) => {
       const one = await h.create();
       await open(one);
       const two = (await h.another(one))!;
@@ -92,9 +92,13 @@ function archiveContract(test: (name: string, body: (h: Harness) => Promise<void
     const [again] = await h.reopen(storage);
     const byName = (list: { name: string; records: number }[]) =>
       [...list].sort((a, b) => (a.name < b.name ? -1 : 1));
-    assert.deepEqual(byName(again.archive!.list()), [{ name: "done", records: 3 }, { name: "old", records: 1 }]);
+    assert.deepEqual(byName(again.archive!.list()), [
+      { name: "done", records: 3 },
+      { name: "old", records: 1 },
+    ]);
     const done = again.archive!.read("done");
-    assert.equal(JSON.stringify([...done].sort()), JSON.stringify([["a", odd], ["b", 3], ["c", "x"]]));
+    const expected = [["a", odd], ["b", 3], ["c", "x"]];
+    assert.equal(JSON.stringify([...done].sort()), JSON.stringify(expected));
     assert.throws(() => again.archive!.read("missing"), { code: "OPSLOG_INVALID_ARGUMENT" });
   });
 }
@@ -127,7 +131,8 @@ async function follow(
       }
       const last = event.ops[event.ops.length - 1]!;
       if (last.batch !== undefined) {
-        assert.equal(last.batch + sizes.get(last.batch)! - 1, last.seq, "ops events end with whole batches");
+        const end = last.batch + sizes.get(last.batch)! - 1;
+        assert.equal(end, last.seq, "ops events end with whole batches");
       }
     }
   }

@@ -17,9 +17,9 @@ export type * from "../storage/port.js";
 
 /**
  * Registers the contract tests for one adapter. A test of a capability the adapter does not
- * declare (exclusive writer, archive, tail) passes without doing anything; tests that need two handles on the
- * same data at once (a reader beside a writer) only when `reopen` is given. Each test creates
- * its own storage and closes whatever it opened.
+ * declare (exclusive writer, archive, tail) passes without doing anything; the tests that need
+ * two handles on the same data at once (a reader beside a writer) are registered only when
+ * `reopen` is given. Each test creates its own storage and closes whatever it opened.
  */
 export function storageContract(options: StorageContractOptions): void {
   logContract(options);

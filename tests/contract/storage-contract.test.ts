@@ -1,7 +1,10 @@
 import { describe, it } from "vitest";
 import { MemoryStorage } from "../../src/storage/memory/memory-storage.js";
 import type { Storage } from "../../src/storage/port.js";
-import { storageContract, type StorageContractOptions } from "../../src/testing/storage-contract.js";
+import {
+  storageContract,
+  type StorageContractOptions,
+} from "../../src/testing/storage-contract.js";
 
 /**
  * Every storage adapter runs the one contract suite (docs/STORAGE.md). Adding an adapter is

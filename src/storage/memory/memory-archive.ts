@@ -36,7 +36,8 @@ export class MemoryArchive implements ArchiveStorage {
     this.guard.reader("archive.read");
     const segment = this.volume.archive.get(name);
     if (!segment) {
-      throw new InvalidArgumentError(`archive segment "${name}" does not exist in ${this.location}`);
+      const where = this.location;
+      throw new InvalidArgumentError(`archive segment "${name}" does not exist in ${where}`);
     }
     const records = new Map<string, unknown>();
     for (const [id, text] of segment) records.set(id, JSON.parse(text) as unknown);

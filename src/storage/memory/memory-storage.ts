@@ -78,9 +78,12 @@ export class MemoryStorage implements Storage {
     this.volume = shared ? shared.volume : new MemoryVolume();
     this.location = shared ? shared.location : `memory:${options.name ?? ++storagesCreated}`;
     this.asyncCommit = options.asyncCommit === true;
+    const exclusiveWriter = shared
+      ? shared.capabilities.exclusiveWriter
+      : options.exclusiveWriter !== false;
     this.capabilities = Object.freeze({
       synchronousCommit: !this.asyncCommit,
-      exclusiveWriter: shared ? shared.capabilities.exclusiveWriter : options.exclusiveWriter !== false,
+      exclusiveWriter,
       archive: true,
       tail: true,
     });
@@ -188,7 +191,9 @@ export class MemoryStorage implements Storage {
   private openNow(request: OpenRequest): StoredState {
     const exclusive = this.capabilities.exclusiveWriter;
     const writerHeld = this.volume.writer !== undefined;
-    if (!request.readOnly && exclusive && writerHeld) throw new LockedError(this.location, undefined);
+    if (!request.readOnly && exclusive && writerHeld) {
+      throw new LockedError(this.location, undefined);
+    }
     if (this.session) {
       throw new InvalidArgumentError(
         `${this.location} is open in another Store: open a second Store on ` +

@@ -103,7 +103,8 @@ export class MemoryVolume {
     assert(checkpoint.seq >= this.checkpoint.seq, "a checkpoint is never older than the last");
     assert(schemaVersion >= this.currentVersion(), "the schema version only grows");
     if (checkpoint.seq >= this.oldestSeq() && checkpoint.seq > 0) {
-      assert(this.at(checkpoint.seq).last === checkpoint.seq, "a checkpoint is never inside a batch");
+      const last = this.at(checkpoint.seq).last;
+      assert(last === checkpoint.seq, "a checkpoint is never inside a batch");
     }
     if (schemaVersion !== this.schemaVersion) {
       const old = this.currentVersion();
