@@ -15,18 +15,28 @@ export interface Storage {
   /**
    * Recovers the stored state. A writer (not `readOnly`) also takes whatever makes it the only
    * writer when `exclusiveWriter` is declared, and trims a torn tail. A failed open holds nothing.
+   *
+   * One storage object serves one session at a time: open → close → it may be opened again.
+   * A second handle on the same data (a reader beside a writer) is a second storage object. A
+   * `readOnly` open of a location never written may open empty (memory) or reject with
+   * OPSLOG_NOT_FOUND (files): both are allowed.
    */
   open(request: OpenRequest): Promise<StoredState>;
   /**
    * Makes a write group durable, in the order groups are handed over; the engine hands over the
    * next only once this one has finished. With `synchronousCommit`, it is durable when the call
    * returns (and the result is not a promise). A conflict means nothing of the group was stored.
+   * A storage that is not an exclusive writer returns a conflict when its head is not
+   * `group.base`. The engine does not assume that an exclusive writer never conflicts.
    */
   commit(group: WriteGroup): CommitResult | Promise<CommitResult>;
   /**
-   * The retained operations with from ≤ seq ≤ to, oldest first, whole batches. Operations whose
-   * values were written under an older schema version come as fresh (unfrozen) objects in a
-   * chunk naming that version, so the engine can migrate them once; frozen ones are ready.
+   * Exactly the retained operations with from ≤ seq ≤ to, oldest first. The range may start or
+   * end inside a batch (History.get(seq) asks [seq, seq]): an adapter must not assert that it
+   * falls on batch bounds. "Whole batches" describes what is stored and what open() and tail()
+   * return, not readOps ranges. Operations whose values were written under an older schema
+   * version come as fresh (unfrozen) objects in a chunk naming that version, so the engine can
+   * migrate them once; frozen ones are ready.
    */
   readOps(from: number, to: number): OpsChunk[];
   /** Seq of the oldest retained operation (head + 1 when none is retained). */
@@ -58,14 +68,22 @@ export interface Storage {
    * segments) has finished; compact() waits for it. Optional: a storage without any omits it.
    */
   idle?(): Promise<void>;
-  /** Waits for background work of its own, then releases everything: nothing runs after it. */
+  /**
+   * Waits for background work of its own, then releases everything: nothing the storage started
+   * runs after it, and every call of it resolves. The engine calls it once nothing it asked for
+   * is still running. That is all the port promises after close(): a verb called afterwards may
+   * fail or not (files do not check), and the engine never calls one.
+   */
   close(): Promise<void>;
 }
 
 export interface StorageCapabilities {
   /** commit() is durable when it returns: the engine needs no promise hop per write group. */
   readonly synchronousCommit: boolean;
-  /** A writer excludes every other writer (a lock): commits never conflict. */
+  /**
+   * A writer excludes every other writer (a lock), so commits do not conflict in practice; the
+   * engine still handles a conflict if one is reported (fault injection).
+   */
   readonly exclusiveWriter: boolean;
   /** archive() can move records out of the active state into named archive segments. */
   readonly archive: boolean;
@@ -109,13 +127,22 @@ export interface StoredCheckpoint {
   records: Map<string, unknown>;
 }
 
-/** One write group: whole batches, contiguous seqs, after the previous group. */
+/**
+ * One write group: whole batches, contiguous seqs, after the previous group. It carries no
+ * schema version: after a migration at open, the engine writes a checkpoint at the new version
+ * before it commits anything (Store.open fails if that checkpoint fails), so operations
+ * committed after a checkpoint are at that checkpoint's schemaVersion.
+ */
 export interface WriteGroup {
   /** May be empty only when `checkpointAt` is set. */
   ops: readonly Operation[];
   /** Batch first seq → number of operations in it, for every batch in `ops`. */
   batchSizes: ReadonlyMap<number, number>;
-  /** Seq of the last operation the engine knew committed when it built the group. */
+  /**
+   * Seq of the last operation the engine knows committed, which equals `ops[0].seq - 1` (and
+   * `checkpointAt` in an empty group). A storage that is not an exclusive writer returns a
+   * conflict when its head is not `base`.
+   */
   base: number;
   /**
    * A checkpoint of the state at this seq (the last seq committed once this group is) will be

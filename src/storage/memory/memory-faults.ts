@@ -46,7 +46,8 @@ export class MemoryFaults {
   /**
    * The next commit reports `{ conflict: { head } }` and stores nothing, as if another writer
    * had committed first. `head` defaults to the storage's head (nothing new to catch up on).
-   * An exclusive writer never really conflicts: this exercises the engine's conflict path.
+   * Allowed on an exclusive writer too: the engine does not assume that an exclusive writer
+   * never conflicts, and this exercises its conflict path.
    */
   conflictNextCommit(head?: number): void {
     this.nextConflictHead = head ?? null;

@@ -45,6 +45,9 @@ const checkpointSliceRecords = 1000;
 /** A checkpoint is worth writing after this many operations at least. */
 const checkpointOpsMin = 10_000;
 
+/** Version of how a memory volume keeps its data (stats().formatVersion). */
+const memoryFormatVersion = 1;
+
 let storagesCreated = 0;
 
 interface Session {
@@ -171,7 +174,7 @@ export class MemoryStorage implements Storage {
 
   usage(): StorageUsage {
     this.openSession("usage");
-    return { historyBytes: this.volume.historyBytes() };
+    return { historyBytes: this.volume.historyBytes(), formatVersion: memoryFormatVersion };
   }
 
   tail(afterSeq: number, signal: AbortSignal): AsyncIterable<TailEvent> {
