@@ -4,7 +4,6 @@ import {
   commit,
   type Change,
   contractTest,
-  fails,
   oddValueTexts,
   open,
   OpsBuilder,
@@ -109,6 +108,23 @@ export function logContract(options: StorageContractOptions): void {
     for (const chunk of storage.readOps(1, 6)) assert.equal(chunk.schemaVersion, 1);
   });
 
+  test("readOps reads single seqs and ranges inside a batch", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const batch: Change[] = [["set", "b", "2"], ["set", "c", "3"], ["set", "d", "4"]];
+    const group = log.group(["set", "a", "1"], batch, ["delete", "a"]);
+    await commit(storage, group);
+    const read = (from: number, to: number): string => opsText(chunkOps(storage.readOps(from, to)));
+    const written = (from: number, to: number): string =>
+      opsText(group.ops.filter((op) => op.seq >= from && op.seq <= to));
+    for (const [from, to] of [[3, 3], [2, 2], [4, 4], [3, 4], [2, 3], [1, 3], [3, 5]] as const) {
+      assert.equal(read(from, to), written(from, to), `readOps(${from}, ${to})`);
+    }
+    const [again] = await h.reopen(storage);
+    assert.equal(opsText(chunkOps(again.readOps(3, 3))), written(3, 3));
+  });
+
   test("a write group on the head in a synchronous storage is durable on return", async (h) => {
     const storage = await h.create();
     await open(storage);
@@ -130,23 +146,54 @@ export function logContract(options: StorageContractOptions): void {
     await storage.close();
   });
 
-  test("nothing is done after close", async (h) => {
+  test("nothing the storage started runs after close", async (h) => {
     const storage = await h.create();
     await open(storage);
     const log = new OpsBuilder();
-    await commit(storage, log.group(["set", "a", "1"]));
+    for (let i = 1; i <= 3; i++) await commit(storage, log.group(["set", `k${i}`, `${i}`]));
+    await commit(storage, { ops: [], batchSizes: new Map(), base: 3, checkpointAt: 3 });
+    await storage.writeCheckpoint(log.meta(), log.records());
+    // Background work the checkpoint started (files: compression) is waited for by close().
     await storage.close();
-    const next = log.group(["set", "b", "2"]);
-    await fails(() => storage.commit(next), "commit() after close()");
-    await fails(() => storage.readOps(1, 1), "readOps() after close()");
-    await fails(() => storage.oldestSeq(), "oldestSeq() after close()");
-    const checkpoint = (): unknown => storage.writeCheckpoint(log.meta(), log.records());
-    await fails(checkpoint, "writeCheckpoint() after close()");
-    await fails(() => storage.applyRetention(1), "applyRetention() after close()");
-    await fails(() => storage.wantsCheckpoint(), "wantsCheckpoint() after close()");
-    await fails(() => storage.checkWritable(), "checkWritable() after close()");
-    const archive = storage.archive;
-    if (archive) await fails(() => archive.write("x", [["a", 1]]), "archive.write() after close()");
+    const picture = async (): Promise<string> => {
+      const [again, state] = await h.reopen(storage, true);
+      const ops = opsText(chunkOps(again.readOps(0, 100)));
+      const text = JSON.stringify([state.head, state.checkpoint.seq, again.oldestSeq(), ops]);
+      await again.close();
+      return text;
+    };
+    const before = await picture();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await picture(), before, "the stored data did not change after close()");
+  });
+
+  test("one object, one session at a time: it may be opened again after close", async (h) => {
+    const storage = await h.create();
+    await open(storage);
+    const log = new OpsBuilder();
+    const group = log.group(["set", "a", "1"], [["set", "b", "2"], ["delete", "a"]]);
+    await commit(storage, group);
     await storage.close();
+    const state = await open(storage);
+    assert.equal(state.head, 3);
+    assert.equal(opsText(state.ops), opsText(group.ops));
+    await commit(storage, log.group(["set", "c", "3"]));
+    await storage.close();
+    const [, again] = await h.reopen(storage);
+    assert.equal(again.head, 4);
+  });
+
+  test("a readOnly open of a location never written opens empty or OPSLOG_NOT_FOUND", async (h) => {
+    const storage = await h.create();
+    let state;
+    try {
+      state = await open(storage, true);
+    } catch (error) {
+      assert.equal((error as { code?: unknown }).code, "OPSLOG_NOT_FOUND");
+      return;
+    }
+    assert.equal(state.head, 0);
+    assert.equal(state.checkpoint.records.size, 0);
+    assert.deepEqual(state.ops, []);
   });
 }
