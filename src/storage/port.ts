@@ -51,8 +51,8 @@ export interface Storage {
   wantsCheckpoint(): boolean;
   /**
    * Drops retained history: operations with seq ≤ `throughSeq`, or as many of them as the
-   * storage's units of keeping allow (whole log segments for files). Never beyond the last
-   * checkpoint.
+   * storage's units of keeping allow (whole log segments for files). The engine never asks
+   * beyond the last checkpoint (`throughSeq` ≤ its seq), and an adapter may assert that.
    */
   applyRetention(throughSeq: number): void;
   /** Throws when an earlier failure means nothing more may be committed. */

@@ -79,13 +79,15 @@ export class OpsBuilder {
     const micros = String(this.micros % 1000).padStart(3, "0");
     const ts = `${new Date(ms).toISOString().slice(0, 23)}${micros}Z`;
     this.lastTs = ts;
-    const op: Operation = { seq: ++this.seq, ts, op: kind, id, prev };
+    // Fields in the engine's order (types.ts), which an adapter may rely on: files write them so.
+    const op = { seq: ++this.seq, ts, op: kind, id } as Operation;
     if (kind === "set") {
       op.data = JSON.parse(change[2]!) as unknown;
       this.state.set(id, change[2]!);
     } else {
       this.state.delete(id);
     }
+    op.prev = prev;
     if (batch !== undefined) op.batch = batch;
     return op;
   }
