@@ -110,7 +110,15 @@ export class FileStorage implements Storage {
     }
     this.isOpen = true;
     this.resetSession(request);
-    const loaded = this.load();
+    let loaded: LoadedStore;
+    try {
+      loaded = this.load();
+    } catch (error) {
+      // A failed open holds nothing, also when it failed before taking anything (OPSLOG_LOCKED,
+      // a readOnly open of a missing directory): the storage may be opened again.
+      this.isOpen = false;
+      throw error;
+    }
     return {
       head: loaded.ops.at(-1)?.seq ?? loaded.snapshotSeq,
       checkpoint: {
@@ -253,6 +261,8 @@ export class FileStorage implements Storage {
    * the background (after retention has pruned what it prunes; close() waits for it).
    */
   async writeCheckpoint(meta: CheckpointMeta, records: RecordList, signal?: AbortSignal): Promise<void> {
+    // Checked before anything is written: a small snapshot fits one chunk and never yields.
+    signal?.throwIfAborted();
     await this.writeSnapshot(meta, records, signal);
     this.compressSealed().catch(() => undefined); // An uncompressed segment is valid; retried.
   }
