@@ -4,6 +4,8 @@ export type * from "./storage/port.js";
 export type { FileSystem, FileStat, OpenFlags } from "./storage/fs/file-system.js";
 export { NodeFileSystem } from "./storage/fs/node-file-system.js";
 export { FileStorage, type FileStorageOptions } from "./storage/fs/fs-storage.js";
+export { MemoryStorage, type MemoryStorageOptions } from "./storage/memory/memory-storage.js";
+export { MemoryFaults, type CommitFault } from "./storage/memory/memory-faults.js";
 export { Store, type OpenOptions } from "./default-store.js";
 export { inspect, verify } from "./storage/fs/inspect.js";
 export type { DirectoryInfo, VerifyReport, VerifyProblem, VerifyOptions, InspectOptions } from "./storage/fs/inspect.js";
