@@ -204,10 +204,7 @@ export class CommitQueue {
 
   private settled(result: CommitResult, end: number, group: Item[], ops: readonly Operation[]): boolean {
     if (result !== undefined) {
-      const error = new ConflictError(
-        `another writer committed first (the store is at seq ${result.conflict.head}); nothing of this write was stored`,
-      );
-      this.fail(error);
+      this.fail(conflictError(result));
       return false;
     }
     return this.committed(end, group, ops);
@@ -241,10 +238,12 @@ export class CommitQueue {
       failed(error);
       return;
     }
-    if (!(result instanceof Promise)) return item.resolve();
+    // A conflict here: another writer moved the head, so no checkpoint may sit at this seq.
+    const settle = (outcome: CommitResult) => (outcome === undefined ? item.resolve() : item.reject(conflictError(outcome)));
+    if (!(result instanceof Promise)) return settle(result);
     this.inFlight = true;
     result.then(
-      () => this.resume(() => item.resolve()),
+      (outcome) => this.resume(() => settle(outcome)),
       (error: unknown) => this.resume(() => failed(error)),
     );
   }
@@ -279,4 +278,10 @@ export class CommitQueue {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+function conflictError(result: NonNullable<CommitResult>): ConflictError {
+  return new ConflictError(
+    `another writer committed first (the store is at seq ${result.conflict.head}); nothing of this write was stored`,
+  );
 }
