@@ -72,6 +72,17 @@ export class NodeFileSystem implements FileSystem {
   readdir(path: string): string[] {
     return fs.readdirSync(path);
   }
+
+  /** inotify and the like; an error (the directory removed) stops it, after one last wake-up. */
+  watch(dir: string, onChange: () => void): () => void {
+    // Not persistent: the follower's poll timer is what keeps a process alive while it follows.
+    const watcher = fs.watch(dir, { persistent: false }, () => onChange());
+    watcher.on("error", () => {
+      watcher.close();
+      onChange();
+    });
+    return () => watcher.close();
+  }
 }
 
 function statOf(s: fs.Stats): FileStat {
