@@ -75,8 +75,9 @@ export class NodeFileSystem implements FileSystem {
 
   /** inotify and the like; an error (the directory removed) stops it, after one last wake-up. */
   watch(dir: string, onChange: () => void): () => void {
-    // Not persistent: the follower's poll timer is what keeps a process alive while it follows.
-    const watcher = fs.watch(dir, { persistent: false }, () => onChange());
+    // Persistent, like the follower's poll timer: a process following a writer stays alive
+    // until the store is closed (close() stops both).
+    const watcher = fs.watch(dir, { persistent: true }, () => onChange());
     watcher.on("error", () => {
       watcher.close();
       onChange();
