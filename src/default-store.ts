@@ -13,7 +13,10 @@ export type OpenOptions<T> = StoreOptions<T> & FileStorageOptions;
  */
 export class Store<T = Record<string, unknown>> extends StoreFacade<T> {
   constructor() {
-    super((dir, options) => new FileStorage(dir, { fileSystem: (options as FileStorageOptions).fileSystem }));
+    super((dir, options) => {
+      const { fileSystem, followPollMs, followWatch } = options as FileStorageOptions;
+      return new FileStorage(dir, { fileSystem, followPollMs, followWatch });
+    });
   }
 
   override open(target: string | Storage, options?: OpenOptions<T>): Promise<void> {

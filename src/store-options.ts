@@ -31,6 +31,7 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   }
   const { checkpointThreshold, version, writeMode, groupCommitMs, migrate, retain } = options;
   checkRetain(retain);
+  checkFollow(options.follow, options.readOnly);
   if (checkpointThreshold !== undefined && !(checkpointThreshold >= 0)) {
     throw new InvalidArgumentError("checkpointThreshold must be a number ≥ 0 (0 turns checkpoints off)");
   }
@@ -45,6 +46,14 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   }
   if (migrate !== undefined && typeof migrate !== "function") {
     throw new InvalidArgumentError("migrate must be a function");
+  }
+}
+
+function checkFollow(follow: unknown, readOnly: unknown): void {
+  if (follow === undefined || follow === false) return;
+  if (follow !== true) throw new InvalidArgumentError("follow must be a boolean");
+  if (readOnly !== true) {
+    throw new InvalidArgumentError("follow: true needs readOnly: true (a follower reads what another process writes)");
   }
 }
 

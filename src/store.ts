@@ -1,6 +1,7 @@
 import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
 import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
 import { Engine } from "./engine/engine.js";
+import { Follower, tailOf } from "./engine/follower.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
@@ -40,6 +41,7 @@ export class Store<T = Record<string, unknown>> {
   private closing: Promise<void> | undefined;
   /** Ends every change feed at close(). */
   private readonly feeds = new AbortController();
+  private follower: Follower | undefined;
 
   constructor(private readonly resolveStorage?: StorageResolver) {}
 
@@ -53,6 +55,7 @@ export class Store<T = Record<string, unknown>> {
     }
     checkOpenOptions(options);
     const storage = this.storageFor(target, options);
+    const tail = options.follow === true ? tailOf(storage) : undefined;
     this.phase = "opening";
     let engine: Engine | undefined;
     try {
@@ -68,6 +71,7 @@ export class Store<T = Record<string, unknown>> {
     this.engine = engine;
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
+    if (tail) this.follower = new Follower(tail, engine);
     this.phase = "open";
   }
 
@@ -102,6 +106,7 @@ export class Store<T = Record<string, unknown>> {
 
   private async closeEngine(engine: Engine): Promise<void> {
     let failure: unknown;
+    await this.follower?.stop(); // Never fails: a follower keeps its failures to itself.
     try {
       // After a failed write nothing is known about the log file: write nothing more.
       if (this.checkpointOnClose && !this.readOnly && engine.writeFailure() === undefined) {
@@ -379,6 +384,11 @@ export class Store<T = Record<string, unknown>> {
       historyBytes: usage.historyBytes,
     };
     if (engine.repair) stats.repair = engine.repair;
+    const followFailure = this.follower?.lastError;
+    if (followFailure !== undefined) {
+      const error = asIoError("following the writer", followFailure) as { code?: string; message?: string };
+      stats.followError = { code: error.code ?? "OPSLOG_IO", message: error.message ?? String(followFailure) };
+    }
     const failure = engine.checkpointer.lastError;
     if (failure !== undefined) {
       const error = asIoError("a background checkpoint", failure) as { code?: string; message?: string };

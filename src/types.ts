@@ -95,6 +95,11 @@ export interface StoreStats {
    * checkpoint retries). Cleared by a successful checkpoint.
    */
   checkpointError?: { code: string; message: string };
+  /**
+   * Set on a follower (`follow: true`) while following fails (it retries with a growing
+   * pause; the state read stays as it was). Cleared once it makes progress again.
+   */
+  followError?: { code: string; message: string };
   /** What open({ repair: true }) did; undefined when it was not asked or found nothing. */
   repair?: RepairReport;
 }

@@ -1,96 +1,97 @@
 /**
  * `log --follow`: print operations another process writes, as it writes them.
  *
- * The store has no live change feed yet (SPEC §3 "Change feed" is not built), so this polls:
- * every 200 ms, when the directory's files changed, it reopens the store read-only and prints
- * the operations after the last one printed (history is retained across checkpoints, so none
- * is missed). When a change feed lands, a `for await` over it replaces followOps' body.
+ * One read-only store opened with `follow: true` stays current with the writer (fs.watch
+ * wake-ups, polling as the fallback), and its change feed, `store.watch({ since })`, yields
+ * each operation once, in seq order. Nothing is reopened per change. Should the writer prune
+ * history before this process read it (it was stopped, or far behind), the gap is reported on
+ * stderr and following goes on from the oldest operation still retained.
  */
-import { readdir, stat } from "node:fs/promises";
-import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Point } from "./args.js";
-import { parseIsoMicros, type Operation } from "./engine.js";
-import { isAfter, listOps, matches } from "./history.js";
-import { withReadStore } from "./open-store.js";
-
-export const followPollMs = 200;
+import { OpslogError, parseIsoMicros, type AnyStore, type Operation } from "./engine.js";
+import { isAfter, matches } from "./history.js";
 
 export interface FollowQuery {
   id?: string;
   until?: Point;
 }
 
-/** Sizes and times of the files a writer changes; equal fingerprints mean nothing new. */
-async function fingerprint(dir: string): Promise<string> {
-  const parts: string[] = [];
-  for (const name of ["manifest.json", "ops"]) {
-    try {
-      const info = await stat(path.join(dir, name));
-      parts.push(`${name}:${info.size}:${info.mtimeMs}`);
-    } catch {
-      parts.push(`${name}:-`);
-    }
-  }
-  const files = await readdir(path.join(dir, "ops")).catch(() => [] as string[]);
-  for (const file of files.sort()) {
-    const info = await stat(path.join(dir, "ops", file)).catch(() => undefined);
-    parts.push(`${file}:${info?.size ?? "-"}:${info?.mtimeMs ?? "-"}`);
-  }
-  return parts.join("|");
-}
+/** Longest delay setTimeout takes; a later --until is checked again when it fires. */
+const timerDelayMsMax = 2 ** 31 - 1;
 
 /**
- * Operations the reader can no longer see: with an engine that does not keep history across
- * checkpoints, a checkpoint between two polls hides them. Never lose them silently.
+ * Operations the follower can no longer see: the writer pruned them (retention) before this
+ * process read them. Never lose them silently.
  */
 function warnOfGap(firstSeq: number, lastSeq: number): void {
   if (lastSeq < firstSeq) return;
   const range = firstSeq === lastSeq ? `#${firstSeq}` : `#${firstSeq}–#${lastSeq}`;
   process.stderr.write(
-    `opslog: operations ${range} were checkpointed out of the retained history before they ` +
+    `opslog: operations ${range} were pruned from the retained history before they ` +
       "could be read; they are not shown\n",
   );
 }
 
-function clockPassed(until: Point | undefined): boolean {
-  if (typeof until !== "string") return false;
-  return Date.now() * 1000 > (parseIsoMicros(until) ?? Number.POSITIVE_INFINITY);
+/** A signal that aborts with `signal`, or once the clock passes an --until time. */
+function untilPassed(until: Point | undefined, signal: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal.addEventListener("abort", abort, { once: true });
+  if (signal.aborted) abort();
+  let timer: NodeJS.Timeout | undefined;
+  const micros = typeof until === "string" ? parseIsoMicros(until) : undefined;
+  const check = () => {
+    const leftMs = (micros as number) / 1000 - Date.now();
+    if (leftMs < 0) abort();
+    else timer = setTimeout(check, Math.min(Math.ceil(leftMs) + 1, timerDelayMsMax));
+  };
+  if (micros !== undefined) check();
+  const dispose = () => {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", abort);
+  };
+  return { signal: controller.signal, dispose };
+}
+
+/** The feed ended because what it was to read next was pruned first. */
+function isPruned(error: unknown): boolean {
+  return error instanceof OpslogError && error.code === "OPSLOG_INVALID_ARGUMENT";
 }
 
 /**
  * Calls `print` for each operation after `afterSeq` matching `query`, oldest first, until
- * `signal` aborts or an operation after `query.until` appears.
+ * `signal` aborts or an operation after `query.until` appears (or, for a time, the clock
+ * passes it). `store` must be open with `{ readOnly: true, follow: true }`.
  */
 export async function followOps(
-  dir: string,
+  store: AnyStore,
   query: FollowQuery,
   afterSeq: number,
   print: (op: Operation) => Promise<void>,
   signal: AbortSignal,
 ): Promise<void> {
-  let seen = "";
+  const { until } = query;
+  if (typeof until === "number" && afterSeq >= until) return;
+  const stop = untilPassed(until, signal);
   let lastSeq = afterSeq;
-  while (!signal.aborted) {
-    const current = await fingerprint(dir);
-    if (current !== seen) {
-      seen = current;
-      const done = await withReadStore(dir, async (store) => {
-        for await (const op of listOps(store, { since: lastSeq })) {
-          warnOfGap(lastSeq + 1, op.seq - 1);
+  try {
+    while (!stop.signal.aborted) {
+      try {
+        for await (const op of store.watch({ since: lastSeq, signal: stop.signal })) {
           lastSeq = op.seq;
-          if (query.until !== undefined && isAfter(op, query.until)) return true;
+          if (until !== undefined && isAfter(op, until)) return;
           if (matches(op, query)) await print(op);
+          if (typeof until === "number" && op.seq >= until) return;
         }
-        const storeSeq = store.stats().seq;
-        warnOfGap(lastSeq + 1, storeSeq);
-        lastSeq = Math.max(lastSeq, storeSeq);
-        return false;
-      });
-      if (done) return;
-      if (typeof query.until === "number" && lastSeq >= query.until) return;
+      } catch (error) {
+        if (!isPruned(error)) throw error;
+        const stats = store.stats();
+        const oldest = stats.seq - stats.historyOps + 1;
+        warnOfGap(lastSeq + 1, oldest - 1);
+        lastSeq = Math.max(lastSeq, oldest - 1);
+      }
     }
-    if (clockPassed(query.until)) return;
-    await sleep(followPollMs, undefined, { signal }).catch(() => undefined);
+  } finally {
+    stop.dispose();
   }
 }

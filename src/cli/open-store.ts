@@ -22,10 +22,12 @@ export async function requireStoreDirectory(dir: string): Promise<void> {
 export async function withReadStore<R>(
   dir: string,
   use: (store: AnyStore) => Promise<R>,
+  /** follow: the store stays current with a writer in another process (log --follow). */
+  options: { follow?: boolean } = {},
 ): Promise<R> {
   await requireStoreDirectory(dir);
   const store: AnyStore = new Store();
-  await store.open(dir, { readOnly: true });
+  await store.open(dir, { readOnly: true, follow: options.follow === true });
   try {
     return await use(store);
   } finally {

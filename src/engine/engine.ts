@@ -233,6 +233,7 @@ export class Engine {
     this.history = this.newHistory(stored.checkpoint.seq, stored.checkpoint.stacks, recovered.ops);
     this.seq = recovered.lastSeq;
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
+    this.announce([]); // Wakes the change feeds: the history they read from was replaced.
   }
 
   /**

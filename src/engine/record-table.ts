@@ -61,11 +61,18 @@ export class RecordTable {
     this.report(id, before, value);
   }
 
-  /** Replaces every record with `next`'s (a follower starting over), reporting each change. */
+  /**
+   * Replaces every record with `next`'s (a follower starting over), in `next`'s order (the order
+   * a fresh open gives, so entries() reads the same), then reports each change.
+   */
   replace(next: ReadonlyMap<string, unknown>): void {
-    for (const id of [...this.map.keys()]) if (!next.has(id)) this.remove(id);
-    for (const [id, value] of next) if (this.map.get(id) !== value) this.put(id, value);
+    const before = new Map(this.map);
+    this.map.clear();
+    for (const [id, value] of next) this.map.set(id, value);
     assert(this.map.size === next.size, "a replaced table holds exactly the new records");
+    if (this.listeners.size === 0) return;
+    for (const [id, value] of before) if (!next.has(id)) this.report(id, value, undefined);
+    for (const [id, value] of next) if (before.get(id) !== value) this.report(id, before.get(id), value);
   }
 
   /** An independent table with the same records and no listeners (time travel). */

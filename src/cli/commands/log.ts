@@ -56,23 +56,26 @@ export const logCommand: Command = {
       id,
     };
     const limit = parseCount("limit", options.string("limit"));
-    const lastSeq = await withReadStore(dir, async (store) => {
+    const follow = options.flag("follow");
+    // One store: with --follow it stays open and current, and the listing and the feed meet
+    // at `startSeq` with no gap and no repeat.
+    await withReadStore(dir, async (store) => {
+      const startSeq = store.stats().seq;
       const newest: Operation[] = [];
       for await (const op of listOps(store, query)) {
+        if (op.seq > startSeq) break;
         newest.push(op);
         if (limit !== undefined && newest.length > limit) newest.shift();
       }
       for (const op of newest) await writeOperation(out, op);
-      return store.stats().seq;
-    });
-    if (options.flag("follow")) {
+      if (!follow) return;
       const print = (op: Operation) => writeOperation(out, op);
       const followQuery = {
         ...(id !== undefined ? { id } : {}),
         ...(query.until !== undefined ? { until: query.until } : {}),
       };
-      await untilInterrupted((signal) => followOps(dir, followQuery, lastSeq, print, signal));
-    }
+      await untilInterrupted((signal) => followOps(store, followQuery, startSeq, print, signal));
+    }, { follow });
     return exitCodes.ok;
   },
 };

@@ -40,4 +40,11 @@ export interface FileSystem {
   unlink(path: string): void;
   mkdir(path: string): void;
   readdir(path: string): string[];
+  /**
+   * Optional: calls `onChange` when names or contents in directory `dir` change (a wake-up for
+   * followers, which poll as well: a missed or spurious call costs only latency). Returns the
+   * function that stops watching. A file system without it (simulated, or where watching is
+   * unavailable) is polled.
+   */
+  watch?(dir: string, onChange: () => void): () => void;
 }

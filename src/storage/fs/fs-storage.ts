@@ -13,6 +13,7 @@ import type {
   StorageCapabilities,
   StorageUsage,
   StoredState,
+  TailEvent,
   WriteGroup,
 } from "../port.js";
 import { compressedSuffix, readSegment } from "./log-reader.js";
@@ -38,6 +39,7 @@ import { readManifest, writeManifest, type Manifest, type SegmentEntry } from ".
 import { readerManifest, readSegmentBesideWriter } from "./reader-retry.js";
 import { writeRecordFile } from "./record-file.js";
 import { NodeFileSystem } from "./node-file-system.js";
+import { tailDirectory } from "./fs-tail.js";
 
 /** Log bytes since the last snapshot below which a checkpoint is never wanted. */
 export const adaptiveLogBytesMin = 16 * 1024 * 1024;
@@ -49,16 +51,24 @@ export const adaptiveLogToSnapshotRatio = 2;
  */
 export const segmentBytesMax = 8 * 1024 * 1024;
 
+/** How often a follower looks for a writer's changes when no fs.watch wake-up came. */
+export const followPollMsDefault = 100;
+export const followPollMsMax = 60_000;
+
 export interface FileStorageOptions {
   /** Injected file system, for tests (a simulated, fault-injecting one). Default: node:fs. */
   fileSystem?: FileSystem;
+  /** A follower (`follow: true`) polls this often besides fs.watch wake-ups. Default 100 ms. */
+  followPollMs?: number;
+  /** A follower uses fs.watch as its wake-up (default true); false: polling only. */
+  followWatch?: boolean;
 }
 
 const capabilities: StorageCapabilities = Object.freeze({
   synchronousCommit: true,
   exclusiveWriter: true,
   archive: true,
-  tail: false,
+  tail: true,
 });
 
 /**
@@ -89,10 +99,19 @@ export class FileStorage implements Storage {
 
   /** One session at a time: open → close → may be opened again. */
   private isOpen = false;
+  private readonly followPollMs: number;
+  private readonly followWatch: boolean;
 
   constructor(dir: string, options: FileStorageOptions = {}) {
     this.location = path.resolve(dir);
     this.fs = options.fileSystem ?? new NodeFileSystem();
+    const { followPollMs = followPollMsDefault, followWatch = true } = options;
+    if (!(Number.isFinite(followPollMs) && followPollMs >= 1 && followPollMs <= followPollMsMax)) {
+      throw new InvalidArgumentError(`followPollMs must be a number of milliseconds from 1 to ${followPollMsMax}`);
+    }
+    if (typeof followWatch !== "boolean") throw new InvalidArgumentError("followWatch must be a boolean");
+    this.followPollMs = followPollMs;
+    this.followWatch = followWatch;
     // With an injected file system (simulation), compress on the calling thread: the thread
     // pool finishes after real-time delays, which would make a seeded run unrepeatable.
     this.segmentFiles = new SegmentFiles(this.fs, this.location, options.fileSystem !== undefined);
@@ -119,19 +138,37 @@ export class FileStorage implements Storage {
       this.isOpen = false;
       throw error;
     }
-    return {
-      head: loaded.ops.at(-1)?.seq ?? loaded.snapshotSeq,
-      checkpoint: {
-        seq: loaded.snapshotSeq,
-        ...(loaded.snapshotTs ? { ts: loaded.snapshotTs } : {}),
-        ...(loaded.stacks ? { stacks: loaded.stacks } : {}),
-        records: loaded.records,
+    return stateOf(loaded);
+  }
+
+  /**
+   * Follows a writer in another process (fs-tail.ts). Only a read-only storage follows; it reads
+   * history through the newest manifest the tail has seen.
+   */
+  tail(afterSeq: number, signal: AbortSignal): AsyncIterable<TailEvent> {
+    assert(this.isOpen && this.options.readOnly, "only an open read-only storage follows a writer");
+    const host = {
+      fs: this.fs,
+      dir: this.location,
+      pollMs: this.followPollMs,
+      watch: this.followWatch,
+      adopt: (manifest: Manifest, activeBytes: number) => {
+        if (manifest !== this.manifest) this.segmentFiles.keepCached(manifest.segments.map((s) => s.file));
+        this.manifest = manifest;
+        this.activeBytesAtLoad = activeBytes;
+        this.active = {};
       },
-      ops: loaded.ops,
-      schemaVersion: loaded.schemaVersion,
-      ...(loaded.repair ? { repair: loaded.repair } : {}),
-      needsCheckpoint: loaded.legacy,
+      reload: () => {
+        this.active = {};
+        try {
+          return stateOf(this.load());
+        } finally {
+          // A failed load releases what it took; a reader holds nothing, and its session goes on.
+          this.isOpen = true;
+        }
+      },
     };
+    return tailDirectory(host, afterSeq, signal);
   }
 
   private resetSession(request: OpenRequest): void {
@@ -490,4 +527,21 @@ function namedFiles(manifest: Manifest): string[] {
   if (manifest.snapshot) files.push(path.normalize(manifest.snapshot.file));
   for (const entry of manifest.archive) files.push(path.normalize(entry.file));
   return files;
+}
+
+/** What open() reports of a loaded directory. */
+function stateOf(loaded: LoadedStore): StoredState {
+  return {
+    head: loaded.ops.at(-1)?.seq ?? loaded.snapshotSeq,
+    checkpoint: {
+      seq: loaded.snapshotSeq,
+      ...(loaded.snapshotTs ? { ts: loaded.snapshotTs } : {}),
+      ...(loaded.stacks ? { stacks: loaded.stacks } : {}),
+      records: loaded.records,
+    },
+    ops: loaded.ops,
+    schemaVersion: loaded.schemaVersion,
+    ...(loaded.repair ? { repair: loaded.repair } : {}),
+    needsCheckpoint: loaded.legacy,
+  };
 }

@@ -72,6 +72,18 @@ export class NodeFileSystem implements FileSystem {
   readdir(path: string): string[] {
     return fs.readdirSync(path);
   }
+
+  /** inotify and the like; an error (the directory removed) stops it, after one last wake-up. */
+  watch(dir: string, onChange: () => void): () => void {
+    // Persistent, like the follower's poll timer: a process following a writer stays alive
+    // until the store is closed (close() stops both).
+    const watcher = fs.watch(dir, { persistent: true }, () => onChange());
+    watcher.on("error", () => {
+      watcher.close();
+      onChange();
+    });
+    return () => watcher.close();
+  }
 }
 
 function statOf(s: fs.Stats): FileStat {
