@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyFile } from "../../src/cli/commands/import.js";
-import { NodeFileSystem, Store } from "../../src/index.js";
+import { NodeFileSystem, Store, type OpenFlags } from "../../src/index.js";
 import {
   cli,
   makeStore,
@@ -90,9 +90,16 @@ describe("opslog import", () => {
     let writes = 0;
     let failing = false;
     class FailingFileSystem extends NodeFileSystem {
+      private markFd = -1;
+      override open(file: string, flags: OpenFlags): number {
+        const fd = super.open(file, flags);
+        if (path.basename(file) === "DURABLE") this.markFd = fd;
+        return fd;
+      }
       override write(fd: number, buffer: Uint8Array, position: number | null): void {
-        // Zero-filled writes extend the segment ahead of the appends; count record writes only.
-        if (failing && buffer.some((byte) => byte !== 0) && ++writes === 3)
+        // Zero-filled writes extend the segment ahead of the appends, and the durability mark
+        // follows each sync; count record writes only.
+        if (failing && fd !== this.markFd && buffer.some((byte) => byte !== 0) && ++writes === 3)
           throw Object.assign(new Error("disk full"), { code: "ENOSPC" });
         super.write(fd, buffer, position);
       }

@@ -19,7 +19,7 @@ describe("the original API", () => {
     const dir = path.join(tempDir(), "nested", "data");
     const store = await openStore(dir);
     const { readdirSync } = await import("node:fs");
-    expect(readdirSync(dir).sort()).toEqual(["LOCK", "archive", "manifest.json", "ops", "snapshots"]);
+    expect(readdirSync(dir).sort()).toEqual(["DURABLE", "LOCK", "archive", "manifest.json", "ops", "snapshots"]);
     await store.close();
     expect(readdirSync(dir)).not.toContain("LOCK");
   });

@@ -279,6 +279,6 @@ describe("corruption fuzzing", () => {
     const report = [...found.values()].join("\n\n");
     const replay = `replay: OPSLOG_SEED=${seed} npx vitest run tests/corruption/fuzz.test.ts`;
     expect([...found.keys()], `${report}\n${replay}`).toEqual([]);
-    expect([...perKind.keys()].sort()).toEqual(["LOCK", "archive", "manifest.json", "ops", "snapshots"]);
+    expect([...perKind.keys()].sort()).toEqual(["DURABLE", "LOCK", "archive", "manifest.json", "ops", "snapshots"]);
   }, 600_000);
 });

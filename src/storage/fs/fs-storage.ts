@@ -19,6 +19,7 @@ import type {
 import { compressedSuffix, readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
 import { FsArchive } from "./fs-archive.js";
+import { DurableMark, durableOps, readDurableMark } from "./durable-mark.js";
 import type { LoadedStore, SegmentInfo } from "./fs-types.js";
 import { SegmentFiles } from "./segments.js";
 import type { FileSystem } from "./file-system.js";
@@ -83,6 +84,8 @@ export class FileStorage implements Storage {
   private options: OpenRequest = { readOnly: true, repair: false, schemaVersion: 1 };
   private manifest: Manifest | undefined;
   private writer: LogWriter | undefined;
+  /** The writer's durable seq, for followers in other processes (durable-mark.ts). */
+  private mark: DurableMark | undefined;
   private lock: DirectoryLock | undefined;
   private logBytesSinceSnapshot = 0;
   private snapshotBytes = 0;
@@ -192,6 +195,8 @@ export class FileStorage implements Storage {
     }
     try {
       const loaded = loadDirectory(this.fs, this.location, this.options);
+      // A reader beside a live writer shows what the writer made durable, not what it wrote.
+      if (this.options.readOnly) loaded.store.ops = durableOps(loaded.store.ops, readDurableMark(this.fs, this.location));
       this.manifest = loaded.manifest;
       this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;
       this.snapshotBytes = loaded.snapshotBytes;
@@ -203,6 +208,10 @@ export class FileStorage implements Storage {
       if (!this.options.readOnly) {
         const active = this.activeSegment();
         this.writer = LogWriter.openExisting(this.fs, this.location, active, loaded.activeBytes);
+        // What recovery found is what this session acknowledges: durable before it is published.
+        this.writer.sync();
+        this.mark = DurableMark.open(this.fs, this.location);
+        this.mark.publish(loaded.store.ops.at(-1)?.seq ?? loaded.store.snapshotSeq);
       }
       return loaded.store;
     } catch (error) {
@@ -218,6 +227,7 @@ export class FileStorage implements Storage {
     }
     this.append(group.ops, group.batchSizes);
     this.sync();
+    this.mark?.publish(group.ops.at(-1)!.seq); // Followers may now take these operations.
     if (group.checkpointAt !== undefined) this.roll(group.checkpointAt + 1);
     else if ((this.writer?.bytes ?? 0) >= segmentBytesMax) this.sealFullSegment(group.ops.at(-1)!.seq + 1);
     return undefined;
@@ -438,6 +448,8 @@ export class FileStorage implements Storage {
   /** Closes the log and releases the lock, synchronously (also after a failed open). */
   private release(): void {
     try {
+      this.mark?.close();
+      this.mark = undefined;
       this.writer?.close();
     } finally {
       this.writer = undefined;

@@ -80,7 +80,11 @@ export class SegmentTailReader {
     return this.offset;
   }
 
-  read(bytesMax = tailReadBytesMax): TailRead {
+  /**
+   * Takes the whole batches written since the last read, up to `durableThrough` (the writer's
+   * durability mark): a batch ending after it is left for a later read.
+   */
+  read(bytesMax = tailReadBytesMax, durableThrough = Number.POSITIVE_INFINITY): TailRead {
     const size = this.source.size();
     const start = this.offset - this.lastLine.length;
     if (size < this.offset) return { ops: [], cut: true, more: false };
@@ -88,15 +92,16 @@ export class SegmentTailReader {
     for (;;) {
       const buffer = this.readAt(start, length);
       if (!this.stillThere(buffer)) return { ops: [], cut: true, more: false };
-      const taken = this.take(buffer, start);
+      const taken = this.take(buffer, start, durableThrough);
       if (taken === undefined) return { ops: [], cut: true, more: false };
+      if (taken.held) return { ops: taken.ops, cut: false, more: false }; // Wait for the mark.
       const more = start + length < size;
       // A batch larger than the limit: read it whole rather than never finishing it.
-      if (taken.length === 0 && more) {
+      if (taken.ops.length === 0 && more) {
         length = size - start;
         continue;
       }
-      return { ops: taken, cut: false, more };
+      return { ops: taken.ops, cut: false, more };
     }
   }
 
@@ -124,10 +129,12 @@ export class SegmentTailReader {
 
   /**
    * Takes the whole batches in `buffer` (which begins `lastLine` before the offset, at file
-   * position `base`); undefined when a checksummed line contradicts what was taken before.
+   * position `base`) that end at or before `durableThrough` (`held` when one did not);
+   * undefined when a checksummed line contradicts what was taken before.
    */
-  private take(buffer: Buffer, base: number): Operation[] | undefined {
+  private take(buffer: Buffer, base: number, durableThrough: number): { ops: Operation[]; held: boolean } | undefined {
     const taken: Operation[] = [];
+    let held = false;
     let batch: LogRecord[] = [];
     let expected = this.expected;
     let position = this.lastLine.length;
@@ -144,6 +151,10 @@ export class SegmentTailReader {
       expected++;
       position = end + 1;
       if (record.batch !== undefined && batch.length < (batch[0]!.n ?? 0)) continue;
+      if (record.seq > durableThrough) {
+        held = true; // Written, not yet durable: the writer may still revert it.
+        break;
+      }
       for (const whole of batch) if (whole.seq > this.skipThrough) taken.push(toOperation(whole));
       this.offset = base + position;
       this.lastLine = Buffer.from(buffer.subarray(lineStart, end + 1));
@@ -151,6 +162,6 @@ export class SegmentTailReader {
       batch = [];
     }
     assert(this.expected <= expected, "the next seq only grows");
-    return taken;
+    return { ops: taken, held };
   }
 }

@@ -10,6 +10,7 @@ import { compressedSuffix, readCompressed } from "./log-reader.js";
 import { readManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
 import { readerAttemptsMax } from "./reader-retry.js";
 import { TailWake } from "./fs-tail-wake.js";
+import { readDurableMark } from "./durable-mark.js";
 
 /**
  * FileStorage.tail (storage/port.ts): a read-only storage follows a writer in another process.
@@ -77,6 +78,8 @@ class DirectoryTail {
   private reported = 0;
   /** Consecutive steps that found the segment the manifest names missing under both names. */
   private missing = 0;
+  /** The writer's durability mark as last read: operations after it are not taken yet. */
+  private durable = 0;
 
   constructor(
     private readonly host: TailHost,
@@ -94,7 +97,7 @@ class DirectoryTail {
     if (this.readerFile !== plainName(entry.file)) this.closeReader();
     const reader = this.reader ?? this.openReader(entry, manifest);
     if (!reader) return { events, more: true };
-    const read = reader.read();
+    const read = reader.read(undefined, this.durableThrough());
     if (read.cut) return this.reset(events);
     if (read.ops.length > 0) {
       assert(read.ops[0]!.seq === this.nextSeq, "a tail continues at the next seq");
@@ -123,6 +126,18 @@ class DirectoryTail {
 
   close(): void {
     this.closeReader();
+  }
+
+  /**
+   * How far the log is durable (durable-mark.ts): the mark as read now, the last one read while
+   * it cannot be read (a writer opening has just created it), everything without a mark (a
+   * writer of a version that did not publish one).
+   */
+  private durableThrough(): number {
+    const mark = readDurableMark(this.host.fs, this.host.dir);
+    if (mark === undefined) return Number.POSITIVE_INFINITY;
+    if (mark !== null) this.durable = mark;
+    return this.durable;
   }
 
   /** The writer's manifest, re-read only when its file changed; undefined while there is none. */

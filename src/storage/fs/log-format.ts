@@ -18,6 +18,8 @@ export const archiveFormatName = "opslog-archive";
 
 export const manifestFile = "manifest.json";
 export const lockFile = "LOCK";
+/** The writer's durable seq, for followers (docs/FORMAT.md "The durability mark"). */
+export const durableFile = "DURABLE";
 export const snapshotsDir = "snapshots";
 export const opsDir = "ops";
 export const archiveDir = "archive";
