@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { Store } from "../../src/index.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function write(dir: string, id: string, count: number, options: Record<string, unknown> = {}): Promise<void> {
+  const writer = new Store<{ i: number }>();
+  await writer.open(dir, options);
+  for (let i = 1; i <= count; i++) await writer.set(id, { i });
+  await writer.close();
+}
+
+/** Waits until the follower's JSON text equals a fresh reader's, or gives up after `ms`. */
+async function converged(follower: Store<{ i: number }>, dir: string, ms = 3000): Promise<[string, string]> {
+  const started = Date.now();
+  for (;;) {
+    const fresh = new Store<{ i: number }>();
+    await fresh.open(dir, { readOnly: true });
+    const want = JSON.stringify([fresh.entries(), fresh.getOps()]);
+    await fresh.close();
+    const got = JSON.stringify([follower.entries(), follower.getOps()]);
+    if (got === want || Date.now() - started > ms) return [got, want];
+    await sleep(50);
+  }
+}
+
+/**
+ * Review of issue 11, D2: a writer that reopened with { repair: true } after damage in the
+ * middle of the log kept seqs 1–5, quarantined the rest and wrote new operations 6–8 into a new
+ * segment; a follower that had taken 1–10 kept them, skipped the new 6–10 and diverged for good.
+ * D3: a writer's migration at open reaches disk only through its checkpoint (not the log): a
+ * follower kept the unmigrated records.
+ */
+describe("regression: a follower follows a writer's repair and migration", () => {
+  it("starts over when the writer rewrote history it had taken (repair)", async () => {
+    const dir = tempDir();
+    await write(dir, "a", 10, { checkpointOnClose: false }); // seg 1 stays the active segment.
+    const follower = new Store<{ i: number }>();
+    // Polling only, slowly: the follower next looks after the repair and the writes after it,
+    // so it does not see seg 1 cut back, only seg 2 beginning at seq 6.
+    await follower.open(dir, { readOnly: true, follow: true, followWatch: false, followPollMs: 1000 });
+    await sleep(1100); // The tail has read seg 1 (and waits for its next poll).
+    expect(follower.stats().seq).toBe(10);
+    const file = path.join(dir, "ops", "seg-000001.jsonl");
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.indexOf('"seq":6,') + 30] ^= 1; // Damage in the line of seq 6.
+    fs.writeFileSync(file, bytes);
+    await write(dir, "b", 3, { repair: true });
+    await write(dir, "c", 5);
+    const [got, want] = await converged(follower, dir, 5000);
+    expect(got).toBe(want);
+    await follower.close();
+  }, 15_000);
+
+  it("takes the records a writer migrated at open", async () => {
+    const dir = tempDir();
+    await write(dir, "a", 2);
+    const follower = new Store<{ i: number }>();
+    await follower.open(dir, { readOnly: true, follow: true, followPollMs: 10 });
+    const migrate = (record: unknown) => ({ ...(record as object), migrated: true });
+    await write(dir, "b", 1, { version: 2, migrate });
+    const [got, want] = await converged(follower, dir);
+    expect(got).toBe(want);
+    expect(follower.get("a")).toMatchObject({ migrated: true });
+    await follower.close();
+  });
+});
