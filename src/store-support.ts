@@ -33,12 +33,23 @@ export function checkWatchOptions(options: WatchOptions): WatchOptions {
   return options;
 }
 
-/** The seq a feed starting at `since` yields after; throws if history there was pruned. */
-export function feedStart(engine: Engine, since: NonNullable<WatchOptions["since"]>): number {
+/**
+ * Where a feed starting at `since` begins: the seq it yields after, and for a time, the time
+ * its operations must come after (operations in flight may have earlier timestamps). Throws
+ * OPSLOG_INVALID_ARGUMENT when history there was pruned, by seq or by time, as at() does.
+ */
+export function feedStart(
+  engine: Engine,
+  since: NonNullable<WatchOptions["since"]>,
+): { after: number; afterMicros?: number } {
   const point = resolvePoint(since, "since");
-  const seq = point.kind === "seq" ? point.seq : Math.min(toSeq(engine.history, point), engine.durableSeq);
-  engine.history.checkReach(seq);
-  return seq;
+  if (point.kind === "seq") {
+    engine.history.checkReach(point.seq);
+    return { after: point.seq };
+  }
+  const seq = Math.min(toSeq(engine.history, point), engine.durableSeq);
+  engine.history.checkTimeReach(seq, point.micros, engine.lastTs);
+  return { after: seq, afterMicros: point.micros };
 }
 
 /** The storage's archive, or OPSLOG_INVALID_ARGUMENT when it declares none. */

@@ -273,9 +273,9 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.open_();
     const { since, id, signal } = checkWatchOptions(options);
     // The start is fixed now, not at the first next(): "what comes after this call".
-    const after = since === undefined ? engine.durableSeq : readingHistory(() => feedStart(engine, since));
+    const start = since === undefined ? { after: engine.durableSeq } : readingHistory(() => feedStart(engine, since));
     const stop = signal === undefined ? this.feeds.signal : AbortSignal.any([signal, this.feeds.signal]);
-    return readingOps(changeFeed(engine, after, id, stop)) as AsyncIterable<Operation<T>>;
+    return readingOps(changeFeed(engine, { ...start, id }, stop)) as AsyncIterable<Operation<T>>;
   }
 
   /**

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 import type { History } from "./history.js";
+import { parseIsoMicros } from "../util/time.js";
 
 /** Operations the feed reads from history at a time: all the memory a slow consumer costs. */
 export const feedReadChunk = 1024;
@@ -24,13 +25,21 @@ export interface FeedSource {
  * does the feed end with OPSLOG_INVALID_ARGUMENT, as at() does for a pruned point. Operations
  * that are not durable are never read, so none that is later reverted is ever yielded.
  */
-export async function* changeFeed(
-  source: FeedSource,
-  after: number,
-  id: string | undefined,
-  signal: AbortSignal,
-): AsyncGenerator<Operation> {
-  let next = after + 1;
+/** Where a feed starts and what it yields. */
+export interface FeedStart {
+  /** The feed yields operations with seq > after. */
+  after: number;
+  /** And, when set, with ts after this instant (epoch µs): a `since` given as a time. */
+  afterMicros?: number;
+  /** Only operations on this record. */
+  id?: string | undefined;
+}
+
+export async function* changeFeed(source: FeedSource, start: FeedStart, signal: AbortSignal): AsyncGenerator<Operation> {
+  const { id, afterMicros } = start;
+  // Timestamps strictly increase with seq: once one is after the instant, all later ones are.
+  let beforeTime = afterMicros !== undefined;
+  let next = start.after + 1;
   let wake: (() => void) | undefined;
   const rouse = () => {
     const resolve = wake;
@@ -50,6 +59,8 @@ export async function* changeFeed(
       for (const op of ops) {
         assert(op.seq === next, "the feed yields every seq once, in order");
         next = op.seq + 1;
+        if (beforeTime && !isAfterInstant(op.ts, afterMicros!)) continue;
+        beforeTime = false;
         if (id !== undefined && op.id !== id) continue;
         yield op;
         if (signal.aborted) return;
@@ -75,4 +86,8 @@ function prunedBeforeRead(seq: number, oldest: number): InvalidArgumentError {
     `the change feed is at seq ${seq}, but history before seq ${oldest} was pruned by the retention ` +
       "policy before it was read; watch again with a later `since`",
   );
+}
+
+function isAfterInstant(ts: string, micros: number): boolean {
+  return (parseIsoMicros(ts) ?? 0) > micros;
 }

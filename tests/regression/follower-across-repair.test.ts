@@ -46,7 +46,8 @@ describe("regression: a follower follows a writer's repair and migration", () =>
     expect(follower.stats().seq).toBe(10);
     const file = path.join(dir, "ops", "seg-000001.jsonl");
     const bytes = fs.readFileSync(file);
-    bytes[bytes.indexOf('"seq":6,') + 30] ^= 1; // Damage in the line of seq 6.
+    const at = bytes.indexOf('"seq":6,') + 30;
+    bytes[at] = bytes[at]! ^ 1; // Damage in the line of seq 6.
     fs.writeFileSync(file, bytes);
     await write(dir, "b", 3, { repair: true });
     await write(dir, "c", 5);
