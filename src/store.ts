@@ -1,7 +1,7 @@
 import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOpenError, OpslogError, ReadOnlyError, toIoError } from "./errors.js";
 import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
 import { Engine } from "./engine/engine.js";
-import { Follower, tailOf } from "./engine/follower.js";
+import { Follower, tailOf, type TailSource } from "./engine/follower.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
@@ -39,6 +39,7 @@ export class Store<T = Record<string, unknown>> {
   private batchOps: Operation[] | undefined;
   private batchMeta: Record<string, unknown> | undefined;
   private closing: Promise<void> | undefined;
+  private opening: Promise<void> | undefined;
   /** Ends every change feed at close(). */
   private readonly feeds = new AbortController();
   private follower: Follower | undefined;
@@ -57,6 +58,11 @@ export class Store<T = Record<string, unknown>> {
     const storage = this.storageFor(target, options);
     const tail = options.follow === true ? tailOf(storage) : undefined;
     this.phase = "opening";
+    this.opening = this.openNow(storage, options, tail);
+    return this.opening;
+  }
+
+  private async openNow(storage: Storage, options: StoreOptions<T>, tail: TailSource | undefined): Promise<void> {
     let engine: Engine | undefined;
     try {
       engine = await Engine.open(storage, engineOptions(options));
@@ -93,15 +99,30 @@ export class Store<T = Record<string, unknown>> {
     return target;
   }
 
-  /** Every call resolves only once the store is closed: nothing it started runs any more. */
+  /**
+   * Every call resolves only once the store is closed: nothing it started runs any more. Called
+   * while open() runs, it waits for it and then closes (or resolves when the open failed).
+   */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    if (this.phase === "opening") throw new NotOpenError();
+    if (this.phase === "opening") {
+      this.closing = this.opening!.then(
+        () => this.closeNow(),
+        () => {
+          this.closing = undefined; // Nothing was opened; a later open() gets its own close().
+        },
+      );
+      return this.closing;
+    }
+    this.closing = this.closeNow();
+    return this.closing;
+  }
+
+  private closeNow(): Promise<void> {
     const engine = this.open_();
     this.phase = "closed";
     this.feeds.abort();
-    this.closing = this.closeEngine(engine);
-    return this.closing;
+    return this.closeEngine(engine);
   }
 
   private async closeEngine(engine: Engine): Promise<void> {

@@ -98,6 +98,13 @@ export class Checkpointer {
     return Math.max(0, this.source.lastSeq() - this.rolledBefore + 1);
   }
 
+  /** A follower learnt of a checkpoint another writer committed at `seq`. */
+  observe(seq: number): void {
+    assert(this.readOnly, "only a read-only store learns of checkpoints written elsewhere");
+    this.rolledBefore = Math.max(this.rolledBefore, seq + 1);
+    this.committedSeq = Math.max(this.committedSeq, seq);
+  }
+
   /** With an explicit threshold, the N-th write since the last boundary takes its picture. */
   afterEnqueue(): void {
     if (this.policy.kind !== "ops") return;
@@ -216,9 +223,13 @@ export class Checkpointer {
     const seq = source.lastSeq();
     if (seq === this.committedSeq && !always && !this.force) return undefined;
     assert(seq + 1 >= this.rolledBefore, "checkpoints set log boundaries at increasing seqs");
+    const previous = this.rolledBefore;
     this.rolledBefore = seq + 1;
     const rolled = source.boundary(seq);
-    rolled.catch(() => undefined); // A superseded picture's boundary has no one waiting on it.
+    // A boundary that failed set none: the operations since the one before are still pending.
+    rolled.catch(() => {
+      if (this.rolledBefore === seq + 1) this.rolledBefore = previous;
+    });
     return { seq, ...source.capture(), rolled };
   }
 }

@@ -223,6 +223,7 @@ export class Engine {
   checkpointedElsewhere(seq: number): void {
     assert(this.options.readOnly, "only a follower learns of another writer's checkpoints");
     this.history.forgetThrough(Math.min(seq, this.seq), undefined);
+    this.checkpointer.observe(Math.min(seq, this.seq));
   }
 
   /** A follower that fell behind what storage retains starts over from `stored`. */
@@ -230,9 +231,11 @@ export class Engine {
     assert(this.options.readOnly, "only a follower starts over");
     const recovered = rebuildState(stored, this.options);
     this.table.replace(recovered.table.records);
+    this.schemaVersion = recovered.migrated ? this.options.version : stored.schemaVersion;
     this.history = this.newHistory(stored.checkpoint.seq, stored.checkpoint.stacks, recovered.ops);
     this.seq = recovered.lastSeq;
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
+    this.checkpointer.observe(stored.checkpoint.seq);
     this.announce([]); // Wakes the change feeds: the history they read from was replaced.
   }
 

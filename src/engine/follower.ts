@@ -73,7 +73,7 @@ export class Follower {
       }
       if (signal.aborted) break;
       // A tail ends on its own only by failing; begin again after a pause that grows.
-      const pauseMs = Math.min(followRetryMsMax, followRetryMsMin * 2 ** Math.min(failures, 16));
+      const pauseMs = Math.min(followRetryMsMax, followRetryMsMin * 2 ** Math.min(Math.max(failures - 1, 0), 16));
       await sleep(pauseMs, undefined, { signal }).catch(() => undefined);
     }
   }

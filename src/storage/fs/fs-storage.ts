@@ -155,6 +155,7 @@ export class FileStorage implements Storage {
       dir: this.location,
       pollMs: this.followPollMs,
       watch: this.followWatch,
+      schemaVersion: this.requireManifest().schemaVersion,
       adopt: (manifest: Manifest, activeBytes: number) => {
         if (manifest !== this.manifest) this.segmentFiles.keepCached(manifest.segments.map((s) => s.file));
         this.manifest = manifest;

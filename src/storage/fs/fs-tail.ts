@@ -31,6 +31,8 @@ export interface TailHost {
   adopt(manifest: Manifest, activeBytes: number): void;
   /** A fresh load, as open() gives; the storage reads history through its manifest from now. */
   reload(): StoredState;
+  /** The schema version of the data the follower opened with. */
+  readonly schemaVersion: number;
 }
 
 export async function* tailDirectory(
@@ -80,25 +82,35 @@ class DirectoryTail {
   private missing = 0;
   /** The writer's durability mark as last read: operations after it are not taken yet. */
   private durable = 0;
+  /** The segment (plain name) the last operations were taken from; none yet after a (re)load. */
+  private takenFrom: string | undefined;
+  /** Schema version of the data the follower holds. */
+  private schemaVersion: number;
 
   constructor(
     private readonly host: TailHost,
     afterSeq: number,
   ) {
     this.nextSeq = afterSeq + 1;
+    this.schemaVersion = host.schemaVersion;
   }
 
   step(): Step {
     const manifest = this.currentManifest();
     if (!manifest) return idle;
     const events: TailEvent[] = [];
+    // A writer that migrated at open wrote the new records in its checkpoint, not in the log.
+    if (manifest.schemaVersion !== this.schemaVersion) return this.reset(events);
     const entry = segmentHolding(manifest, this.nextSeq);
     if (!entry) return this.reset(events); // Pruned before the follower read it.
+    if (this.rewritten(entry)) return this.reset(events);
     if (this.readerFile !== plainName(entry.file)) this.closeReader();
     const reader = this.reader ?? this.openReader(entry, manifest);
     if (!reader) return { events, more: true };
     const read = reader.read(undefined, this.durableThrough());
     if (read.cut) return this.reset(events);
+    // The follower's operations from this segment's first seq on were read from this file.
+    if (entry.firstSeq <= reader.nextSeq - 1) this.takenFrom = plainName(entry.file);
     if (read.ops.length > 0) {
       assert(read.ops[0]!.seq === this.nextSeq, "a tail continues at the next seq");
       events.push({ kind: "ops", ops: read.ops, schemaVersion: entry.schemaVersion ?? manifest.schemaVersion });
@@ -179,9 +191,22 @@ class DirectoryTail {
     return undefined;
   }
 
+  /**
+   * Whether the writer rewrote history the follower took: the next seq is in another segment
+   * than the one it took the last operations from, and that segment holds seqs it already
+   * took (a writer that repaired damage keeps the valid prefix and writes new operations in a
+   * new segment from there).
+   */
+  private rewritten(entry: SegmentEntry): boolean {
+    if (this.takenFrom === undefined || plainName(entry.file) === this.takenFrom) return false;
+    return entry.firstSeq <= this.nextSeq - 1;
+  }
+
   private reset(events: TailEvent[]): Step {
     this.closeReader();
     const state = this.host.reload();
+    this.takenFrom = undefined;
+    this.schemaVersion = state.schemaVersion;
     this.nextSeq = state.head + 1;
     this.manifestKey = undefined;
     this.reported = state.checkpoint.seq;
