@@ -56,6 +56,31 @@ describe("regression: a follower follows a writer's repair and migration", () =>
     await follower.close();
   }, 15_000);
 
+  it("ends a feed whose history the writer rewrote, instead of yielding the old then skipping", async () => {
+    const dir = tempDir();
+    await write(dir, "a", 10, { checkpointOnClose: false });
+    const follower = new Store<{ i: number }>();
+    await follower.open(dir, { readOnly: true, follow: true, followWatch: false, followPollMs: 1000 });
+    const seen: number[] = [];
+    const feed = (async () => {
+      for await (const op of follower.watch({ since: 0 })) seen.push(op.seq);
+    })().then(() => undefined, (e: unknown) => e);
+    await sleep(1100);
+    const file = path.join(dir, "ops", "seg-000001.jsonl");
+    const bytes = fs.readFileSync(file);
+    const at = bytes.indexOf('"seq":6,') + 30;
+    bytes[at] = bytes[at]! ^ 1;
+    fs.writeFileSync(file, bytes);
+    await write(dir, "b", 3, { repair: true });
+    await write(dir, "c", 5);
+    await converged(follower, dir, 5000);
+    await sleep(100);
+    await follower.close();
+    const ended = await feed;
+    expect(seen.slice(0, 10)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(ended).toMatchObject({ code: "OPSLOG_CONFLICT" });
+  }, 15_000);
+
   it("takes the records a writer migrated at open", async () => {
     const dir = tempDir();
     await write(dir, "a", 2);
