@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors.js";
+import { ConflictError, InvalidArgumentError } from "../errors.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 import type { History } from "./history.js";
@@ -12,6 +12,8 @@ export interface FeedSource {
   readonly history: History;
   /** Seq of the last operation known durable (a follower: the last one it took). */
   readonly durableSeq: number;
+  /** Times a follower started over from a fresh load: the history a feed read was replaced. */
+  readonly restarts: number;
   /** Calls `listener` whenever operations become durable; returns the function that stops it. */
   onDurable(listener: () => void): () => void;
 }
@@ -40,6 +42,8 @@ export async function* changeFeed(source: FeedSource, start: FeedStart, signal: 
   // Timestamps strictly increase with seq: once one is after the instant, all later ones are.
   let beforeTime = afterMicros !== undefined;
   let next = start.after + 1;
+  const restarts = source.restarts;
+  const replaced = () => source.restarts !== restarts;
   let wake: (() => void) | undefined;
   const rouse = () => {
     const resolve = wake;
@@ -50,6 +54,7 @@ export async function* changeFeed(source: FeedSource, start: FeedStart, signal: 
   signal.addEventListener("abort", rouse);
   try {
     while (!signal.aborted) {
+      if (replaced()) throw historyReplaced(next);
       const durable = source.durableSeq;
       if (next > durable) {
         await new Promise<void>((resolve) => (wake = resolve));
@@ -64,6 +69,7 @@ export async function* changeFeed(source: FeedSource, start: FeedStart, signal: 
         if (id !== undefined && op.id !== id) continue;
         yield op;
         if (signal.aborted) return;
+        if (replaced()) throw historyReplaced(next);
       }
     }
   } finally {
@@ -79,6 +85,17 @@ function readFrom(history: History, from: number, to: number): Operation[] {
   // A follower may learn of pruning while it reads: the range then starts later.
   if (ops.length === 0 || ops[0]!.seq !== from) throw prunedBeforeRead(from, history.oldestSeq);
   return ops;
+}
+
+/**
+ * A follower started over (it fell behind retention, or the writer rewrote history it had
+ * taken: a repair, a cut-back log): what this feed yielded may not be the history any more.
+ */
+function historyReplaced(seq: number): ConflictError {
+  return new ConflictError(
+    `the change feed is at seq ${seq}, but the follower started over from the writer's files ` +
+      "(it fell behind retention, or the writer rewrote history); watch again from a seq you trust",
+  );
 }
 
 function prunedBeforeRead(seq: number, oldest: number): InvalidArgumentError {

@@ -50,6 +50,8 @@ export class Engine {
   /** Set when the in-memory history could not be made consistent after a failure. */
   private broken: unknown;
   private readonly durableListeners = new Set<DurableListener>();
+  /** How many times a follower started over from a fresh load (its history was replaced). */
+  restarts = 0;
 
   /** Opens `storage` and recovers its state; a failed open releases everything it took. */
   static async open(storage: Storage, options: EngineOptions): Promise<Engine> {
@@ -236,7 +238,8 @@ export class Engine {
     this.seq = recovered.lastSeq;
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
     this.checkpointer.observe(stored.checkpoint.seq);
-    this.announce([]); // Wakes the change feeds: the history they read from was replaced.
+    this.restarts++;
+    this.announce([]); // Wakes the change feeds: the history they read from was replaced. // Wakes the change feeds: the history they read from was replaced.
   }
 
   /**

@@ -10,18 +10,18 @@ describe("the durability mark", () => {
     const dir = tempDir();
     const files = new NodeFileSystem();
     expect(readDurableMark(files, dir)).toBeUndefined();
-    const mark = DurableMark.open(files, dir);
+    const mark = DurableMark.open(files, dir, "0123456789abcdef");
     expect(readDurableMark(files, dir)).toBeNull(); // Created, not yet written: unreadable.
     mark.publish(0);
-    expect(readDurableMark(files, dir)).toBe(0);
+    expect(readDurableMark(files, dir)).toEqual({ seq: 0, token: "0123456789abcdef" });
     mark.publish(9_007_199_254_740_991);
-    expect(readDurableMark(files, dir)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(readDurableMark(files, dir)?.seq).toBe(Number.MAX_SAFE_INTEGER);
     mark.publish(42);
-    expect(fs.readFileSync(path.join(dir, "DURABLE"), "latin1")).toMatch(/^0{14}42 [0-9a-f]{8}\n$/);
-    expect(readDurableMark(files, dir)).toBe(42);
+    expect(fs.readFileSync(path.join(dir, "DURABLE"), "latin1")).toMatch(/^0{14}42 0123456789abcdef [0-9a-f]{8}\n$/);
+    expect(readDurableMark(files, dir)?.seq).toBe(42);
     mark.close();
     const text = fs.readFileSync(path.join(dir, "DURABLE"), "latin1");
-    fs.writeFileSync(path.join(dir, "DURABLE"), text.replace("42", "43")); // CRC no longer matches.
+    fs.writeFileSync(path.join(dir, "DURABLE"), text.replace("0042", "0043")); // CRC no longer matches.
     expect(readDurableMark(files, dir)).toBeNull();
     fs.writeFileSync(path.join(dir, "DURABLE"), text.slice(0, 10));
     expect(readDurableMark(files, dir)).toBeNull();

@@ -1,20 +1,24 @@
 import path from "node:path";
 import type { FileSystem } from "./file-system.js";
 import { isMissing } from "./files.js";
-import { crcHex, durableFile } from "./log-format.js";
+import { crcHex, durableFile, lockFile } from "./log-format.js";
+import { isStale } from "./lock-file.js";
+import { readLockFile } from "./lock-takeover.js";
 import { assert } from "../../util/assert.js";
 
 /**
  * The mark's text: the seq in fixed width (so that each publish overwrites it whole), a space,
- * the CRC-32 of the digits in hex, a newline: a damaged mark is told from a real one.
+ * the token of the writer's LOCK (which session wrote it), a space, the CRC-32 of what comes
+ * before it in hex, a newline: a damaged mark is told from a real one.
  */
 const markDigits = 16;
-const markBytes = markDigits + 10;
-const markPattern = /^(\d{16}) ([0-9a-f]{8})\n$/;
+const tokenPattern = /^[0-9a-f]{16}$/;
+const markBytes = markDigits + 1 + 16 + 1 + 8 + 1;
+const markPattern = /^(\d{16} ([0-9a-f]{16})) ([0-9a-f]{8})\n$/;
 
-function markText(seq: number): string {
-  const digits = String(seq).padStart(markDigits, "0");
-  return `${digits} ${crcHex(digits)}\n`;
+function markText(seq: number, token: string): string {
+  const head = `${String(seq).padStart(markDigits, "0")} ${token}`;
+  return `${head} ${crcHex(head)}\n`;
 }
 
 /**
@@ -23,7 +27,7 @@ function markText(seq: number): string {
  * log as it is written, before it is synced; they take only operations up to the mark, so a
  * follower never shows an operation before it is durable, nor one a failed sync reverts.
  *
- * Publishing is one positioned write of 26 bytes to a file already open, with no sync of its
+ * Publishing is one positioned write of 43 bytes to a file already open, with no sync of its
  * own: the mark only tells other processes on this machine (who share the page cache) how far
  * the log is durable. After a crash it may be behind the log or lost; the next writer
  * publishes again when it opens.
@@ -34,10 +38,13 @@ export class DurableMark {
   private constructor(
     private readonly fs: FileSystem,
     private readonly fd: number,
+    private readonly token: string,
   ) {}
 
-  static open(fs: FileSystem, dir: string): DurableMark {
-    return new DurableMark(fs, fs.open(path.join(dir, durableFile), "w"));
+  /** `token`: the LOCK token of the writer's session, which readers match the mark against. */
+  static open(fs: FileSystem, dir: string, token: string): DurableMark {
+    assert(tokenPattern.test(token), "a lock token is 16 hex digits");
+    return new DurableMark(fs, fs.open(path.join(dir, durableFile), "w"), token);
   }
 
   /**
@@ -48,7 +55,7 @@ export class DurableMark {
   publish(seq: number): void {
     assert(Number.isSafeInteger(seq) && seq >= 0, "the durable seq is a whole number");
     try {
-      this.fs.write(this.fd, Buffer.from(markText(seq)), 0);
+      this.fs.write(this.fd, Buffer.from(markText(seq, this.token)), 0);
       this.failed = false;
     } catch {
       this.failed = true;
@@ -69,30 +76,52 @@ export class DurableMark {
   }
 }
 
+/** A mark as read: the seq and the LOCK token of the session that wrote it. */
+export interface MarkRead {
+  seq: number;
+  token: string;
+}
+
 /**
- * The writer's durable seq; undefined when there is no mark (a directory written by a version
- * of opslog without it): then everything in the log counts as durable, as before marks existed;
- * null when the mark cannot be read now (a writer opening has just created it empty) or is
- * damaged (its CRC does not match): the caller keeps the mark it had, or takes the log as it is,
- * and reads again at its next wake-up.
+ * The mark in DURABLE; undefined when there is none, null when it cannot be read now (a writer
+ * opening has just created it empty, or it is damaged: its CRC does not match).
  */
-export function readDurableMark(fs: FileSystem, dir: string): number | null | undefined {
+export function readDurableMark(fs: FileSystem, dir: string): MarkRead | null | undefined {
   let fd: number;
   try {
     fd = fs.open(path.join(dir, durableFile), "r");
   } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
+    return isMissing(error) ? undefined : null; // A directory or a dangling link: unreadable.
   }
   try {
     const buffer = Buffer.alloc(markBytes);
     const count = fs.read(fd, buffer, 0, markBytes, 0);
     const text = buffer.subarray(0, count).toString("latin1");
     const match = markPattern.exec(text);
-    return match && crcHex(match[1]!) === match[2] ? Number(match[1]) : null;
+    if (!match || crcHex(match[1]!) !== match[3]) return null;
+    return { seq: Number(match[1]!.slice(0, markDigits)), token: match[2]! };
+  } catch {
+    return null;
   } finally {
     fs.close(fd);
   }
+}
+
+/**
+ * How far a reader may take the log (docs/FORMAT.md "The durability mark"): the mark's seq
+ * while the live writer holding LOCK is the session that wrote it; null when that writer's mark
+ * cannot be read now (hold at what was taken); undefined — everything — when no live writer
+ * holds LOCK (everything recovery keeps is what was acknowledged), or the writer publishes no
+ * mark (an opslog from before marks: its LOCK token differs from the mark's).
+ */
+export function durableLimit(fs: FileSystem, dir: string): number | null | undefined {
+  const lock = readLockFile(fs, path.join(dir, lockFile));
+  const token = lock?.record?.token;
+  if (!lock || !token || isStale(lock)) return undefined;
+  const mark = readDurableMark(fs, dir);
+  if (mark === undefined) return undefined;
+  if (mark === null) return null;
+  return mark.token === token ? mark.seq : undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
 import { compressedSuffix, readSegment } from "./log-reader.js";
 import { toOperation } from "./log-record.js";
 import { FsArchive } from "./fs-archive.js";
-import { DurableMark, durableOps, readDurableMark } from "./durable-mark.js";
+import { DurableMark, durableLimit, durableOps } from "./durable-mark.js";
 import type { LoadedStore, SegmentInfo } from "./fs-types.js";
 import { SegmentFiles } from "./segments.js";
 import type { FileSystem } from "./file-system.js";
@@ -195,9 +195,11 @@ export class FileStorage implements Storage {
       throw new NotFoundError(`${this.location} does not exist; a readOnly store cannot create it`);
     }
     try {
+      // A reader beside a live writer shows what the writer made durable, not what it wrote: the
+      // mark is read before the log, so nothing written after it is taken.
+      const limit = this.options.readOnly ? durableLimit(this.fs, this.location) : undefined;
       const loaded = loadDirectory(this.fs, this.location, this.options);
-      // A reader beside a live writer shows what the writer made durable, not what it wrote.
-      if (this.options.readOnly) loaded.store.ops = durableOps(loaded.store.ops, readDurableMark(this.fs, this.location));
+      if (this.options.readOnly) loaded.store.ops = durableOps(loaded.store.ops, limit);
       this.manifest = loaded.manifest;
       this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;
       this.snapshotBytes = loaded.snapshotBytes;
@@ -211,7 +213,7 @@ export class FileStorage implements Storage {
         this.writer = LogWriter.openExisting(this.fs, this.location, active, loaded.activeBytes);
         // What recovery found is what this session acknowledges: durable before it is published.
         this.writer.sync();
-        this.mark = DurableMark.open(this.fs, this.location);
+        this.mark = DurableMark.open(this.fs, this.location, this.lock!.token);
         this.mark.publish(loaded.store.ops.at(-1)?.seq ?? loaded.store.snapshotSeq);
       }
       return loaded.store;

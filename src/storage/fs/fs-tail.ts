@@ -10,7 +10,7 @@ import { compressedSuffix, readCompressed } from "./log-reader.js";
 import { readManifest, type Manifest, type SegmentEntry } from "./manifest-file.js";
 import { readerAttemptsMax } from "./reader-retry.js";
 import { TailWake } from "./fs-tail-wake.js";
-import { readDurableMark } from "./durable-mark.js";
+import { durableLimit } from "./durable-mark.js";
 
 /**
  * FileStorage.tail (storage/port.ts): a read-only storage follows a writer in another process.
@@ -141,14 +141,14 @@ class DirectoryTail {
   }
 
   /**
-   * How far the log is durable (durable-mark.ts): the mark as read now, the last one read while
-   * it cannot be read (a writer opening has just created it), everything without a mark (a
-   * writer of a version that did not publish one).
+   * How far the log is durable (durable-mark.ts): the live writer's mark as read now, the last
+   * one read while it cannot be read (a writer opening has just created it), everything when no
+   * live writer holds the lock or the writer publishes no mark.
    */
   private durableThrough(): number {
-    const mark = readDurableMark(this.host.fs, this.host.dir);
-    if (mark === undefined) return Number.POSITIVE_INFINITY;
-    if (mark !== null) this.durable = mark;
+    const limit = durableLimit(this.host.fs, this.host.dir);
+    if (limit === undefined) return Number.POSITIVE_INFINITY;
+    if (limit !== null) this.durable = limit;
     return this.durable;
   }
 

@@ -46,6 +46,13 @@ export class DirectoryLock {
   ) {}
 
   /** `dir` must exist (its real path is the key). */
+  /** The token unique to this acquisition (the durability mark names its session by it). */
+  get token(): string {
+    const token = (JSON.parse(this.text) as LockRecord).token;
+    assert(typeof token === "string", "a LOCK this process wrote has a token");
+    return token;
+  }
+
   static acquire(fs: FileSystem, dir: string): DirectoryLock {
     const key = fs.realpath(dir);
     assert(path.isAbsolute(key), "a real path is absolute");
