@@ -81,6 +81,30 @@ describe("regression: a follower follows a writer's repair and migration", () =>
     expect(ended).toMatchObject({ code: "OPSLOG_CONFLICT" });
   }, 15_000);
 
+  it("ends a feed created before the restart but first read after it", async () => {
+    const dir = tempDir();
+    await write(dir, "a", 10, { checkpointOnClose: false });
+    const follower = new Store<{ i: number }>();
+    await follower.open(dir, { readOnly: true, follow: true, followWatch: false, followPollMs: 1000 });
+    const feed = follower.watch(); // From seq 10; nothing is read from it yet.
+    await sleep(1100);
+    const file = path.join(dir, "ops", "seg-000001.jsonl");
+    const bytes = fs.readFileSync(file);
+    const at = bytes.indexOf('"seq":6,') + 30;
+    bytes[at] = bytes[at]! ^ 1;
+    fs.writeFileSync(file, bytes);
+    await write(dir, "b", 3, { repair: true });
+    await write(dir, "c", 5);
+    await converged(follower, dir, 5000);
+    const seen: number[] = [];
+    const ended = await (async () => {
+      for await (const op of feed) seen.push(op.seq);
+    })().then(() => undefined, (e: unknown) => e);
+    expect(seen).toEqual([]);
+    expect(ended).toMatchObject({ code: "OPSLOG_CONFLICT" });
+    await follower.close();
+  }, 15_000);
+
   it("takes the records a writer migrated at open", async () => {
     const dir = tempDir();
     await write(dir, "a", 2);
