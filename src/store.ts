@@ -296,7 +296,8 @@ export class Store<T = Record<string, unknown>> {
     // The start is fixed now, not at the first next(): "what comes after this call".
     const start = since === undefined ? { after: engine.durableSeq } : readingHistory(() => feedStart(engine, since));
     const stop = signal === undefined ? this.feeds.signal : AbortSignal.any([signal, this.feeds.signal]);
-    return readingOps(changeFeed(engine, { ...start, id }, stop)) as AsyncIterable<Operation<T>>;
+    const restarts = engine.restarts; // Fixed now too: a restart before the first next() counts.
+    return readingOps(changeFeed(engine, { ...start, id, restarts }, stop)) as AsyncIterable<Operation<T>>;
   }
 
   /**

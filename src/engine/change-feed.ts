@@ -35,6 +35,8 @@ export interface FeedStart {
   afterMicros?: number;
   /** Only operations on this record. */
   id?: string | undefined;
+  /** The source's restart count when watch() was called (the generator starts later). */
+  restarts?: number;
 }
 
 export async function* changeFeed(source: FeedSource, start: FeedStart, signal: AbortSignal): AsyncGenerator<Operation> {
@@ -42,7 +44,7 @@ export async function* changeFeed(source: FeedSource, start: FeedStart, signal: 
   // Timestamps strictly increase with seq: once one is after the instant, all later ones are.
   let beforeTime = afterMicros !== undefined;
   let next = start.after + 1;
-  const restarts = source.restarts;
+  const restarts = start.restarts ?? source.restarts;
   const replaced = () => source.restarts !== restarts;
   let wake: (() => void) | undefined;
   const rouse = () => {

@@ -239,7 +239,7 @@ export class Engine {
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
     this.checkpointer.observe(stored.checkpoint.seq);
     this.restarts++;
-    this.announce([]); // Wakes the change feeds: the history they read from was replaced. // Wakes the change feeds: the history they read from was replaced.
+    this.announce([]); // Wakes the change feeds: the history they read from was replaced.
   }
 
   /**

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { FileSystem } from "./file-system.js";
 import { isMissing } from "./files.js";
 import { crcHex, durableFile, lockFile } from "./log-format.js";
-import { isStale } from "./lock-file.js";
+import { isHeldLive } from "./lock-file.js";
 import { readLockFile } from "./lock-takeover.js";
 import { assert } from "../../util/assert.js";
 
@@ -107,6 +107,17 @@ export function readDurableMark(fs: FileSystem, dir: string): MarkRead | null | 
   }
 }
 
+/** The LOCK token of the live writer of `dir`; undefined when none (or its LOCK is unreadable). */
+export function liveWriterToken(fs: FileSystem, dir: string): string | undefined {
+  try {
+    const lock = readLockFile(fs, path.join(dir, lockFile));
+    const token = lock?.record?.token;
+    return lock && token && isHeldLive(fs, dir, lock) ? token : undefined;
+  } catch {
+    return undefined; // A LOCK that cannot be read (a directory): no writer can hold it either.
+  }
+}
+
 /**
  * How far a reader may take the log (docs/FORMAT.md "The durability mark"): the mark's seq
  * while the live writer holding LOCK is the session that wrote it; null when that writer's mark
@@ -115,9 +126,8 @@ export function readDurableMark(fs: FileSystem, dir: string): MarkRead | null | 
  * mark (an opslog from before marks: its LOCK token differs from the mark's).
  */
 export function durableLimit(fs: FileSystem, dir: string): number | null | undefined {
-  const lock = readLockFile(fs, path.join(dir, lockFile));
-  const token = lock?.record?.token;
-  if (!lock || !token || isStale(lock)) return undefined;
+  const token = liveWriterToken(fs, dir);
+  if (token === undefined) return undefined;
   const mark = readDurableMark(fs, dir);
   if (mark === undefined) return undefined;
   if (mark === null) return null;

@@ -197,8 +197,11 @@ export class FileStorage implements Storage {
     try {
       // A reader beside a live writer shows what the writer made durable, not what it wrote: the
       // mark is read before the log, so nothing written after it is taken.
-      const limit = this.options.readOnly ? durableLimit(this.fs, this.location) : undefined;
+      let limit = this.options.readOnly ? durableLimit(this.fs, this.location) : undefined;
       const loaded = loadDirectory(this.fs, this.location, this.options);
+      // No live writer when the mark was read, but one now: it may have written past its mark
+      // while the log was read; its mark (read after the log) bounds what is durable.
+      if (this.options.readOnly && limit === undefined) limit = durableLimit(this.fs, this.location);
       if (this.options.readOnly) loaded.store.ops = durableOps(loaded.store.ops, limit);
       this.manifest = loaded.manifest;
       this.logBytesSinceSnapshot = loaded.logBytesSinceSnapshot;

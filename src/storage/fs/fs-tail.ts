@@ -107,8 +107,14 @@ class DirectoryTail {
     if (this.readerFile !== plainName(entry.file)) this.closeReader();
     const reader = this.reader ?? this.openReader(entry, manifest);
     if (!reader) return { events, more: true };
-    const read = reader.read(undefined, this.durableThrough());
+    const limit = this.durableThrough();
+    const read = reader.read(undefined, limit);
     if (read.cut) return this.reset(events);
+    // No live writer before the read, but one now: what was read may be past its mark (it may
+    // have written while the log was read). Start over from a load, which applies the mark.
+    if (limit === Number.POSITIVE_INFINITY && read.ops.length > 0 && read.ops.at(-1)!.seq > this.durableThrough()) {
+      return this.reset(events);
+    }
     // The follower's operations from this segment's first seq on were read from this file.
     if (entry.firstSeq <= reader.nextSeq - 1) this.takenFrom = plainName(entry.file);
     if (read.ops.length > 0) {

@@ -45,7 +45,6 @@ export class DirectoryLock {
     private readonly text: string,
   ) {}
 
-  /** `dir` must exist (its real path is the key). */
   /** The token unique to this acquisition (the durability mark names its session by it). */
   get token(): string {
     const token = (JSON.parse(this.text) as LockRecord).token;
@@ -53,6 +52,7 @@ export class DirectoryLock {
     return token;
   }
 
+  /** `dir` must exist (its real path is the key). */
   static acquire(fs: FileSystem, dir: string): DirectoryLock {
     const key = fs.realpath(dir);
     assert(path.isAbsolute(key), "a real path is absolute");
@@ -116,6 +116,18 @@ function lockedBy(dir: string, state: LockFileState | undefined): LockedError {
 }
 
 /** Whether a LOCK (or takeover mutex) file may be taken from its holder. */
+/**
+ * Whether `state`, the LOCK of `dir`, is held by a live writer: for readers, who (unlike a
+ * writer taking the lock) have not checked this realm's registry first. A LOCK of this realm is
+ * live exactly when the registry holds the directory.
+ */
+export function isHeldLive(fs: FileSystem, dir: string, state: LockFileState): boolean {
+  const record = state.record;
+  const ours = record !== null && record.hostname === os.hostname() && record.pid === process.pid;
+  if (ours && record.realm === realmId()) return lockedDirectories().has(fs.realpath(dir));
+  return !isStale(state);
+}
+
 export function isStale(state: LockFileState): boolean {
   if (!state.record) {
     // Unknown age (an injected file system without mtimes): as before, unreadable is stale.
