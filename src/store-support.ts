@@ -108,3 +108,10 @@ export async function* readingOps(ops: AsyncIterable<Operation>): AsyncGenerator
 export function asIoError(action: string, error: unknown): unknown {
   return error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(action, error);
 }
+
+/** A background failure as stats() shows it (code and message), or undefined when none. */
+export function errorSummary(action: string, failure: unknown): { code: string; message: string } | undefined {
+  if (failure === undefined) return undefined;
+  const error = asIoError(action, failure) as { code?: string; message?: string };
+  return { code: error.code ?? "OPSLOG_IO", message: error.message ?? String(failure) };
+}

@@ -12,6 +12,7 @@ import {
   archiveOf,
   asIoError,
   checkMigrationPersisted,
+  errorSummary,
   checkWatchOptions,
   engineOptions,
   feedStart,
@@ -406,16 +407,10 @@ export class Store<T = Record<string, unknown>> {
       historyBytes: usage.historyBytes,
     };
     if (engine.repair) stats.repair = engine.repair;
-    const followFailure = this.follower?.lastError;
-    if (followFailure !== undefined) {
-      const error = asIoError("following the writer", followFailure) as { code?: string; message?: string };
-      stats.followError = { code: error.code ?? "OPSLOG_IO", message: error.message ?? String(followFailure) };
-    }
-    const failure = engine.checkpointer.lastError;
-    if (failure !== undefined) {
-      const error = asIoError("a background checkpoint", failure) as { code?: string; message?: string };
-      stats.checkpointError = { code: error.code ?? "OPSLOG_IO", message: error.message ?? String(failure) };
-    }
+    const followError = errorSummary("following the writer", this.follower?.lastError);
+    if (followError) stats.followError = followError;
+    const checkpointError = errorSummary("a background checkpoint", engine.checkpointer.lastError);
+    if (checkpointError) stats.checkpointError = checkpointError;
     return stats;
   }
 

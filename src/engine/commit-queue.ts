@@ -172,8 +172,8 @@ export class CommitQueue {
     }
     const group = this.items.slice(0, end);
     const ops = group.length === 1 ? group[0]!.ops : group.flatMap((item) => item.ops);
-    assert(ops.length === 0 || ops[0]!.seq === this.durable + 1, "a group starts right after the durable log");
-    if (ops.length === 0) return this.committed(end, group, ops);
+    assert(ops.length > 0, "a group holds operations (boundaries go alone)");
+    assert(ops[0]!.seq === this.durable + 1, "a group starts right after the durable log");
     let sizes: Map<number, number> | undefined;
     for (const item of group) {
       if (item.batchSize !== undefined) (sizes ??= new Map()).set(item.ops[0]!.seq, item.batchSize);
@@ -213,12 +213,10 @@ export class CommitQueue {
   private committed(end: number, group: Item[], ops: readonly Operation[]): boolean {
     assert(this.items[0] === group[0], "the committed group is at the head of the queue");
     this.items.splice(0, end);
-    if (ops.length > 0) {
-      const last = ops[ops.length - 1]!.seq;
-      assert(last > this.durable, "durable seq strictly increases");
-      this.durable = last;
-      this.listener.onDurable(ops);
-    }
+    const last = ops[ops.length - 1]!.seq;
+    assert(last > this.durable, "durable seq strictly increases");
+    this.durable = last;
+    this.listener.onDurable(ops);
     for (const item of group) item.resolve();
     return true;
   }

@@ -51,7 +51,7 @@ export class Engine {
   private broken: unknown;
   private readonly durableListeners = new Set<DurableListener>();
   /** How many times a follower started over from a fresh load (its history was replaced). */
-  restarts = 0;
+  private restartCount = 0;
 
   /** Opens `storage` and recovers its state; a failed open releases everything it took. */
   static async open(storage: Storage, options: EngineOptions): Promise<Engine> {
@@ -108,6 +108,10 @@ export class Engine {
   /** Seq of the last operation known durable: what views and the change feed may show. */
   get durableSeq(): number {
     return this.options.readOnly ? this.seq : this.queue.durableSeq;
+  }
+
+  get restarts(): number {
+    return this.restartCount;
   }
 
   get readOnly(): boolean {
@@ -238,7 +242,7 @@ export class Engine {
     this.seq = recovered.lastSeq;
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
     this.checkpointer.observe(stored.checkpoint.seq);
-    this.restarts++;
+    this.restartCount++;
     this.announce([]); // Wakes the change feeds: the history they read from was replaced.
   }
 

@@ -13,6 +13,20 @@ async function write(dir: string, id: string, count: number, options: Record<str
   await writer.close();
 }
 
+/**
+ * Damages the line of seq 6 in seg 1, reopens a writer with repair (it keeps 1–5 and writes
+ * b at 6–8 into a new segment), then another writes c at 9–13.
+ */
+async function repairAndGoOn(dir: string): Promise<void> {
+  const file = path.join(dir, "ops", "seg-000001.jsonl");
+  const bytes = fs.readFileSync(file);
+  const at = bytes.indexOf('"seq":6,') + 30;
+  bytes[at] = bytes[at]! ^ 1;
+  fs.writeFileSync(file, bytes);
+  await write(dir, "b", 3, { repair: true });
+  await write(dir, "c", 5);
+}
+
 /** Waits until the follower's JSON text equals a fresh reader's, or gives up after `ms`. */
 async function converged(follower: Store<{ i: number }>, dir: string, ms = 3000): Promise<[string, string]> {
   const started = Date.now();
@@ -44,13 +58,7 @@ describe("regression: a follower follows a writer's repair and migration", () =>
     await follower.open(dir, { readOnly: true, follow: true, followWatch: false, followPollMs: 1000 });
     await sleep(1100); // The tail has read seg 1 (and waits for its next poll).
     expect(follower.stats().seq).toBe(10);
-    const file = path.join(dir, "ops", "seg-000001.jsonl");
-    const bytes = fs.readFileSync(file);
-    const at = bytes.indexOf('"seq":6,') + 30;
-    bytes[at] = bytes[at]! ^ 1; // Damage in the line of seq 6.
-    fs.writeFileSync(file, bytes);
-    await write(dir, "b", 3, { repair: true });
-    await write(dir, "c", 5);
+    await repairAndGoOn(dir);
     const [got, want] = await converged(follower, dir, 5000);
     expect(got).toBe(want);
     await follower.close();
@@ -66,13 +74,7 @@ describe("regression: a follower follows a writer's repair and migration", () =>
       for await (const op of follower.watch({ since: 0 })) seen.push(op.seq);
     })().then(() => undefined, (e: unknown) => e);
     await sleep(1100);
-    const file = path.join(dir, "ops", "seg-000001.jsonl");
-    const bytes = fs.readFileSync(file);
-    const at = bytes.indexOf('"seq":6,') + 30;
-    bytes[at] = bytes[at]! ^ 1;
-    fs.writeFileSync(file, bytes);
-    await write(dir, "b", 3, { repair: true });
-    await write(dir, "c", 5);
+    await repairAndGoOn(dir);
     await converged(follower, dir, 5000);
     await sleep(100);
     await follower.close();
@@ -88,13 +90,7 @@ describe("regression: a follower follows a writer's repair and migration", () =>
     await follower.open(dir, { readOnly: true, follow: true, followWatch: false, followPollMs: 1000 });
     const feed = follower.watch(); // From seq 10; nothing is read from it yet.
     await sleep(1100);
-    const file = path.join(dir, "ops", "seg-000001.jsonl");
-    const bytes = fs.readFileSync(file);
-    const at = bytes.indexOf('"seq":6,') + 30;
-    bytes[at] = bytes[at]! ^ 1;
-    fs.writeFileSync(file, bytes);
-    await write(dir, "b", 3, { repair: true });
-    await write(dir, "c", 5);
+    await repairAndGoOn(dir);
     await converged(follower, dir, 5000);
     const seen: number[] = [];
     const ended = await (async () => {
