@@ -375,10 +375,13 @@ export class FileStorage implements Storage {
     return this.segmentFiles.info(this.requireManifest(), this.active, this.writer?.bytes ?? this.activeBytesAtLoad);
   }
 
+  /** From the manifest as it is (history reads and the change feed ask often: no copies). */
   oldestSeq(): number {
-    const segments = this.segments();
-    const first = segments.find((s) => s.lastSeq === undefined || s.lastSeq >= s.firstSeq);
-    return first?.firstSeq ?? segments.at(-1)!.firstSeq;
+    const segments = this.requireManifest().segments;
+    const last = segments.length - 1;
+    // The first segment holding an operation, or the active one (which holds the next).
+    const first = segments.findIndex((s, i) => i === last || (s.lastSeq ?? s.firstSeq - 1) >= s.firstSeq);
+    return segments[first]!.firstSeq;
   }
 
   readOps(from: number, to: number): OpsChunk[] {
