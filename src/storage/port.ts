@@ -1,5 +1,6 @@
 import type { StacksState } from "../model/undo-stacks.js";
 import type { Operation, RepairReport } from "../types.js";
+import type { SharedLog } from "./shared-port.js";
 
 /**
  * The storage port (docs/STORAGE.md): the few verbs the engine needs, addressed by seq. Adapters
@@ -61,6 +62,11 @@ export interface Storage {
   usage(): StorageUsage;
   /** Present when `capabilities.archive`. */
   readonly archive?: ArchiveStorage;
+  /**
+   * Present when `capabilities.shared`: many writers share the log, and the engine commits
+   * through this (storage/shared-port.ts) instead of `commit`, and follows the other writers.
+   */
+  readonly shared?: SharedLog;
   /** Present when `capabilities.tail` (read-only stores only). */
   tail?(afterSeq: number, signal: AbortSignal): AsyncIterable<TailEvent>;
   /**
@@ -89,6 +95,11 @@ export interface StorageCapabilities {
   readonly archive: boolean;
   /** tail() follows operations another process commits (`open(…, { follow: true })`). */
   readonly tail: boolean;
+  /**
+   * Many writers share the log (`shared`): the storage assigns seq, ts and prev, and checks
+   * each change's base. Optional for adapters written before it: absent means false.
+   */
+  readonly shared?: boolean;
 }
 
 export interface OpenRequest {
@@ -111,6 +122,11 @@ export interface StoredState {
   repair?: RepairReport;
   /** The data is in an older layout: the first checkpoint rewrites it. */
   needsCheckpoint: boolean;
+  /**
+   * Shared storages: the version (seq of the last operation) of every record in
+   * `checkpoint.records`, for store.version() and expectedVersion.
+   */
+  versions?: Map<string, number>;
 }
 
 export interface StoredCheckpoint {
