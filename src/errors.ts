@@ -117,9 +117,29 @@ export class IoError extends OpslogError {
   }
 }
 
+/** The record a conflict is about, as this store sees it once caught up. */
+export interface ConflictRecord {
+  id: string;
+  /** Its current value (undefined when it has none) and version (0 when absent). */
+  value: unknown;
+  version: number;
+}
+
 export class ConflictError extends OpslogError {
-  constructor(message: string) {
+  /** The record that another writer changed (shared storages), when one is named. */
+  readonly id?: string;
+  /** Its value now, after this store caught up (undefined: absent). */
+  readonly current?: unknown;
+  /** Its version now (seq of the last operation on it; 0: absent). */
+  readonly version?: number;
+
+  constructor(message: string, record?: ConflictRecord) {
     super("OPSLOG_CONFLICT", message);
+    if (record) {
+      this.id = record.id;
+      this.current = record.value;
+      this.version = record.version;
+    }
   }
 }
 

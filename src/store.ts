@@ -6,7 +6,18 @@ import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
 import type { Storage, StorageResolver } from "./storage/port.js";
-import type { Operation, OperationOptions, StoreOptions, StoreStats, SubscribeOptions, WatchOptions } from "./types.js";
+import type {
+  Operation,
+  OperationOptions,
+  Overwritten,
+  StoreOptions,
+  StoreStats,
+  SubscribeOptions,
+  UpdateOptions,
+  WatchOptions,
+} from "./types.js";
+import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
+import type { WriteIntent } from "./engine/write-queue.js";
 import { changeFeed } from "./engine/change-feed.js";
 import {
   archiveOf,
@@ -39,6 +50,8 @@ export class Store<T = Record<string, unknown>> {
   private checkpointOnClose = true;
   private batchOps: Operation[] | undefined;
   private batchMeta: Record<string, unknown> | undefined;
+  /** Per operation of the batch being built: its expectedVersion (shared storages). */
+  private batchExpected: (number | undefined)[] = [];
   private closing: Promise<void> | undefined;
   private opening: Promise<void> | undefined;
   /** Ends every change feed at close(). */
@@ -183,40 +196,94 @@ export class Store<T = Record<string, unknown>> {
     return this.filter(predicate).length;
   }
 
-  set(id: string, value: T, options?: OperationOptions): Promise<void> {
+  set(id: string, value: T, options: OperationOptions & { overwrite: true }): Promise<Overwritten<T>[]>;
+  set(id: string, value: T, options?: OperationOptions): Promise<void>;
+  set(id: string, value: T, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     const engine = this.writable("set");
     checkId(id);
     const data = toStoredRecord(value);
     const meta = checkMeta(options?.meta);
+    const intent = this.intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
-    return this.change(engine, meta ? { op: "set", id, data, meta } : { op: "set", id, data });
+    return this.change(engine, meta ? { op: "set", id, data, meta } : { op: "set", id, data }, intent);
   }
 
-  delete(id: string, options?: OperationOptions): Promise<void> {
+  delete(id: string, options: OperationOptions & { overwrite: true }): Promise<Overwritten<T>[]>;
+  delete(id: string, options?: OperationOptions): Promise<void>;
+  delete(id: string, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     const engine = this.writable("delete");
     checkId(id);
     const meta = checkMeta(options?.meta);
+    const intent = this.intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
     if (!engine.records.has(id)) throw new NotFoundError(`Record ${JSON.stringify(id)} not found: cannot delete it`);
-    return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id });
+    return this.change(engine, meta ? { op: "delete", id, meta } : { op: "delete", id }, intent);
+  }
+
+  /**
+   * The record's version: the seq of the last operation on it, 0 when it has no value; what
+   * `expectedVersion` compares. Shared storages (PostgreSQL) only: other storages have one
+   * writer, whose state is always current.
+   */
+  version(id: string): number {
+    const engine = this.open_();
+    checkId(id);
+    return this.sharedOf(engine, "version()").versionOf(id);
+  }
+
+  /**
+   * Writes `fn(current)` (undefined: deletes the record), calling `fn` again on the caught-up
+   * value when another writer changed the record first (OPSLOG_CONFLICT), up to `retries`
+   * times. `fn` must be pure: it may run more than once. Resolves with the value written.
+   */
+  async update(id: string, fn: (current: T | undefined) => T | undefined, options: UpdateOptions = {}): Promise<T | undefined> {
+    this.outsideBatch("update");
+    checkId(id);
+    checkFunction(fn, "update function");
+    const retries = options.retries ?? 10;
+    if (!Number.isSafeInteger(retries) || retries < 0) {
+      throw new InvalidArgumentError("retries must be a whole number ≥ 0");
+    }
+    const meta = checkMeta(options.meta);
+    const opts = meta ? { meta } : {};
+    for (let attempt = 0; ; attempt++) {
+      const current = this.get(id);
+      const next = fn(current);
+      if (next instanceof Promise) throw new InvalidArgumentError("the update function must be synchronous");
+      try {
+        if (next !== undefined) await this.set(id, next, opts);
+        else if (current !== undefined) await this.delete(id, opts);
+        return next;
+      } catch (error) {
+        const conflict = error instanceof OpslogError && error.code === "OPSLOG_CONFLICT";
+        if (!conflict || attempt >= retries) throw error;
+      }
+    }
   }
 
   /**
    * Calls that cannot run inside a batch callback throw there synchronously (not as a rejected
    * promise the synchronous callback could not await), so the batch rolls back.
    */
-  batch(fn: () => void, options?: OperationOptions): Promise<void> {
+  batch(fn: () => void, options: OperationOptions & { overwrite: true }): Promise<Overwritten<T>[]>;
+  batch(fn: () => void, options?: OperationOptions): Promise<void>;
+  batch(fn: () => void, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     this.outsideBatch("batch");
     return this.runBatch(fn, options);
   }
 
-  private async runBatch(fn: () => void, options?: OperationOptions): Promise<void> {
+  private async runBatch(fn: () => void, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     const engine = this.writable("batch");
     checkFunction(fn, "batch callback");
     const meta = checkMeta(options?.meta);
+    if (options?.expectedVersion !== undefined) {
+      throw new InvalidArgumentError("expectedVersion applies to one record: pass it to set() or delete() inside the batch");
+    }
+    const overwrite = this.intentOf(engine, options).overwrite;
     this.batchOps = [];
+    this.batchExpected = [];
     this.batchMeta = meta;
     let ops: Operation[];
     try {
@@ -232,9 +299,10 @@ export class Store<T = Record<string, unknown>> {
       this.batchOps = undefined;
       this.batchMeta = undefined;
     }
-    if (ops.length === 0) return;
+    if (ops.length === 0) return overwrite ? [] : undefined;
     if (ops.length === 1) ops = [withoutBatch(ops[0]!)];
-    return engine.commit(ops);
+    const expected = this.batchExpected;
+    return this.committed(engine, ops, expected.some((v) => v !== undefined) ? { overwrite, expected } : { overwrite });
   }
 
   undo(): Promise<boolean> {
@@ -243,9 +311,20 @@ export class Store<T = Record<string, unknown>> {
   }
 
   private async undoNow(): Promise<boolean> {
-    const engine = this.writable("undo");
+    let engine = this.writable("undo");
+    if (engine.shared) {
+      // This writer's last unit, once everything it wrote is settled and the state caught up.
+      await engine.shared.flush();
+      await engine.shared.catchUp();
+      engine = this.writable("undo");
+    }
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
+    if (engine.shared) {
+      const { changes, expected } = guardedUndo({ history: engine.history, shared: engine.shared, records: engine.records }, unit);
+      await engine.commit(engine.apply(changes, undefined), undefined, { expected });
+      return true;
+    }
     const changes: Change[] = [...unit].reverse().map(compensation);
     await engine.commit(engine.apply(changes, undefined));
     return true;
@@ -257,9 +336,21 @@ export class Store<T = Record<string, unknown>> {
   }
 
   private async redoNow(): Promise<boolean> {
-    const engine = this.writable("redo");
+    let engine = this.writable("redo");
+    if (engine.shared) {
+      await engine.shared.flush();
+      await engine.shared.catchUp();
+      engine = this.writable("redo");
+    }
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
+    if (engine.shared) {
+      const guarded = readingHistory(() =>
+        guardedRedo({ history: engine.history, shared: engine.shared!, records: engine.records }, unit),
+      );
+      await engine.commit(engine.apply(guarded.changes, undefined), undefined, { expected: guarded.expected });
+      return true;
+    }
     await engine.commit(engine.apply(unit.map(reapplication), undefined));
     return true;
   }
@@ -407,20 +498,58 @@ export class Store<T = Record<string, unknown>> {
       historyBytes: usage.historyBytes,
     };
     if (engine.repair) stats.repair = engine.repair;
-    const followError = errorSummary("following the writer", this.follower?.lastError);
+    const followError = errorSummary("following the writer", this.follower?.lastError ?? engine.sharedFollowError);
     if (followError) stats.followError = followError;
     const checkpointError = errorSummary("a background checkpoint", engine.checkpointer.lastError);
     if (checkpointError) stats.checkpointError = checkpointError;
     return stats;
   }
 
-  private change(engine: Engine, change: Change): Promise<void> {
+  private change(engine: Engine, change: Change, intent: WriteIntent): Promise<void | Overwritten<T>[]> {
     if (this.batchOps) {
+      if (intent.overwrite !== undefined) {
+        throw new InvalidArgumentError("overwrite applies to a whole batch: pass it to batch()");
+      }
       const first = this.batchOps[0]?.seq ?? engine.lastSeq + 1;
       this.batchOps.push(engine.applyOne(change, first, this.batchMeta));
+      this.batchExpected.push(intent.expected?.[0]);
       return Promise.resolve();
     }
-    return engine.commit(engine.apply([change], undefined));
+    return this.committed(engine, engine.apply([change], undefined), intent);
+  }
+
+  /** Commits; with `overwrite`, resolves with what was overwritten ([] on a single writer). */
+  private async committed(engine: Engine, ops: Operation[], intent: WriteIntent): Promise<void | Overwritten<T>[]> {
+    const result = await engine.commit(ops, undefined, intent);
+    if (intent.overwrite !== true) return undefined;
+    return (result ?? []) as Overwritten<T>[];
+  }
+
+  /** The write intent of `options`, checked (expectedVersion needs a shared storage). */
+  private intentOf(engine: Engine, options: OperationOptions | undefined): WriteIntent {
+    const intent: WriteIntent = {};
+    if (options?.overwrite !== undefined) {
+      if (typeof options.overwrite !== "boolean") throw new InvalidArgumentError("overwrite must be a boolean");
+      intent.overwrite = options.overwrite;
+    }
+    const expected = options?.expectedVersion;
+    if (expected !== undefined) {
+      if (!Number.isSafeInteger(expected) || expected < 0) {
+        throw new InvalidArgumentError("expectedVersion must be a whole number ≥ 0 (store.version(id))");
+      }
+      this.sharedOf(engine, "expectedVersion");
+      intent.expected = [expected];
+    }
+    return intent;
+  }
+
+  private sharedOf(engine: Engine, what: string): NonNullable<Engine["shared"]> {
+    if (!engine.shared) {
+      throw new InvalidArgumentError(
+        `${what} needs a storage many writers share (PostgreSQL); ${engine.storage.location} has one writer, whose reads are always current`,
+      );
+    }
+    return engine.shared;
   }
 
   private outsideBatch(operation: string, why = ""): void {

@@ -64,6 +64,32 @@ export interface StoreOptions<T = unknown> {
 
 export interface OperationOptions {
   meta?: OperationMeta;
+  /**
+   * Shared storages (PostgreSQL): write only if the record's version (store.version(id)) is
+   * still this; 0: only if it has no value. Otherwise the write fails with OPSLOG_CONFLICT.
+   */
+  expectedVersion?: number;
+  /**
+   * Shared storages: last-writer-wins for this write (a batch: pass it to batch()): it is
+   * stored even when another writer changed a record since this store saw it, and the promise
+   * resolves with the records it overwrote that way. The log still records the true `prev`.
+   * Other storages have one writer, which never overwrites unseen changes: it resolves with [].
+   */
+  overwrite?: boolean;
+}
+
+/** A record a last-writer-wins write replaced without having seen its value. */
+export interface Overwritten<T = unknown> {
+  id: string;
+  /** The value replaced (undefined: the record had none) and its version. */
+  value: T | undefined;
+  version: number;
+}
+
+export interface UpdateOptions {
+  meta?: OperationMeta;
+  /** How many times to call the function again after a conflict. Default 10. */
+  retries?: number;
 }
 
 export interface RepairReport {

@@ -9,7 +9,7 @@ import { assert } from "../util/assert.js";
 export interface ArchiveTarget {
   readonly records: ReadonlyMap<string, unknown>;
   apply(changes: readonly Change[], meta: undefined): Operation[];
-  commit(ops: Operation[], task?: () => Promise<unknown>): Promise<void>;
+  commit(ops: Operation[], task?: () => Promise<unknown>): Promise<unknown>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ClosedError, IoError, OpslogError, toIoError } from "../errors.js";
+import { ClosedError, InvalidArgumentError, IoError, OpslogError, toIoError } from "../errors.js";
 import { History, units } from "./history.js";
 import { RawRecord, recordAt } from "../model/raw-record.js";
 import { rememberText } from "../model/value-text.js";
@@ -11,6 +11,8 @@ import { formatMicros, MonotonicClock, parseIsoMicros, readClock, type Clock } f
 import { Checkpointer, type CheckpointPolicy, type CheckpointSource } from "./checkpointer.js";
 import { applyRetention, type RetentionPolicy } from "./retention.js";
 import { CommitQueue } from "./commit-queue.js";
+import { SharedQueue, type SharedHost } from "./shared-queue.js";
+import type { OverwrittenRecord, WriteIntent, WriteQueue } from "./write-queue.js";
 import { readyOperations, rebuildState, upgradeOperations, valueUpgrade } from "./recovery.js";
 import type { MigrationOptions } from "./recovery.js";
 import type { RecordTable } from "./record-table.js";
@@ -36,7 +38,11 @@ export type DurableListener = (ops: readonly Operation[]) => void;
 export class Engine {
   readonly table: RecordTable;
   history: History;
-  readonly queue: CommitQueue;
+  readonly queue: WriteQueue;
+  /** Set on a writer of a log many writers share (storage/shared-port.ts). */
+  readonly shared: SharedQueue | undefined;
+  /** Why following the other writers of a shared log fails now (stats().followError). */
+  sharedFollowError: unknown;
   readonly checkpointer: Checkpointer;
   readonly repair: RepairReport | undefined;
   schemaVersion: number;
@@ -73,11 +79,20 @@ export class Engine {
     stored: StoredState,
     private readonly options: EngineOptions,
   ) {
+    const sharedLog = storage.capabilities.shared === true ? storage.shared : undefined;
+    assert(storage.capabilities.shared !== true || sharedLog !== undefined, "a shared storage has its shared log");
+    if (sharedLog && options.writeMode === "async" && !options.readOnly) {
+      throw new InvalidArgumentError(
+        `writeMode "async" is not available on ${storage.location}, which many writers share: a write may conflict`,
+      );
+    }
     const recovered = rebuildState(stored, options);
     this.table = recovered.table;
     this.migrated = recovered.migrated;
     this.schemaVersion = recovered.migrated ? options.version : stored.schemaVersion;
-    this.history = this.newHistory(stored.checkpoint.seq, stored.checkpoint.stacks, recovered.ops);
+    // On a shared log, undo and redo revert this session's own units: none are loaded.
+    const stacks = sharedLog ? undefined : stored.checkpoint.stacks;
+    this.history = this.newHistory(stored.checkpoint.seq, stacks, recovered.ops, sharedLog === undefined);
     this.seq = recovered.lastSeq;
     this.repair = stored.repair;
     this.clock = new MonotonicClock(options.clock);
@@ -85,11 +100,19 @@ export class Engine {
       if (ts) this.clock.observe(parseIsoMicros(ts) ?? 0);
     }
     this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
-    this.queue = new CommitQueue(storage, this.seq, options.writeMode, options.groupCommitMs, {
-      onFailure: (fromSeq) => this.revertFrom(fromSeq),
-      onDurable: (ops) => this.announce(ops),
-      onIdle: () => this.checkpointer.afterCommit(),
-    });
+    if (sharedLog && !options.readOnly) {
+      const versions = stored.versions ?? new Map<string, number>();
+      for (const op of recovered.ops) versions.set(op.id, op.seq);
+      this.shared = new SharedQueue(sharedLog, this.sharedHost(), this.seq, this.schemaVersion, versions, sharedLog.pollMs);
+      this.queue = this.shared;
+    } else {
+      this.shared = undefined;
+      this.queue = new CommitQueue(storage, this.seq, options.writeMode, options.groupCommitMs, {
+        onFailure: (fromSeq) => this.revertFrom(fromSeq),
+        onDurable: (ops) => this.announce(ops),
+        onIdle: () => this.checkpointer.afterCommit(),
+      });
+    }
     const { policy, readOnly } = options;
     this.checkpointer = new Checkpointer(this.checkpointSource(), storage, policy, readOnly, stored.checkpoint.seq);
     const needsCheckpoint = recovered.migrated || stored.needsCheckpoint || stored.repair !== undefined;
@@ -174,11 +197,15 @@ export class Engine {
     if (ops.length > 0) this.seq = ops[0]!.seq - 1;
   }
 
-  /** Records applied operations in history and queues them for the log. */
-  commit(ops: Operation[], task?: () => Promise<unknown>): Promise<void> {
+  /**
+   * Records applied operations in history and queues them for the log. On a shared log they
+   * enter history only once the storage ordered them (SharedQueue).
+   */
+  commit(ops: Operation[], task?: () => Promise<unknown>, intent?: WriteIntent): Promise<void | OverwrittenRecord[]> {
     if (ops.length > 1) {
       for (const op of ops) assert(op.batch === ops[0]!.seq, "a batch shares its marker");
     }
+    if (this.shared) return this.shared.enqueue(ops, undefined, task, intent);
     try {
       this.history.add(ops);
     } catch (error) {
@@ -254,6 +281,7 @@ export class Engine {
     this.closed = true;
     try {
       await this.queue.flush().catch(() => undefined);
+      await this.shared?.close();
       await this.checkpointer.close();
       assert(this.queue.pending === 0, "no write is pending at close");
     } finally {
@@ -261,7 +289,7 @@ export class Engine {
     }
   }
 
-  private newHistory(checkpointSeq: number, stacks: StacksState | undefined, ops: readonly Operation[]): History {
+  private newHistory(checkpointSeq: number, stacks: StacksState | undefined, ops: readonly Operation[], own = true): History {
     // History read from storage is migrated as it is read, with the same upgrade as recovery.
     const options = this.options;
     const schema = {
@@ -271,7 +299,7 @@ export class Engine {
         if (upgrade) upgradeOperations(fresh, upgrade);
       },
     };
-    return new History(this.storage, checkpointSeq, stacks, ops, schema);
+    return new History(this.storage, checkpointSeq, stacks, ops, schema, own);
   }
 
   private announce(ops: readonly Operation[]): void {
@@ -280,7 +308,8 @@ export class Engine {
 
   private checkpointSource(): CheckpointSource {
     return {
-      lastSeq: () => this.seq,
+      // On a shared log, provisional operations are not in storage: checkpoint the confirmed.
+      lastSeq: () => (this.shared ? this.shared.durableSeq : this.seq),
       writeFailure: () => this.writeFailure(),
       capture: () => ({
         ts: this.lastTs,
@@ -292,6 +321,42 @@ export class Engine {
       checkpointed: (seq, stacks) => {
         this.history.forgetThrough(seq, stacks);
         applyRetention(this, this.options.retain, seq);
+      },
+    };
+  }
+
+  private sharedHost(): SharedHost {
+    return {
+      table: this.table,
+      resetSeq: (seq) => {
+        this.seq = seq;
+      },
+      reapply: (ops) => {
+        const changes: Change[] = ops.map((op) => {
+          const change: Change = { op: op.op, id: op.id };
+          if (op.op === "set") change.data = op.data;
+          if (op.meta !== undefined) change.meta = op.meta;
+          if (op.undo !== undefined) change.undo = op.undo;
+          if (op.redo !== undefined) change.redo = op.redo;
+          if (op.archive !== undefined) change.archive = op.archive;
+          return change;
+        });
+        return this.apply(changes, undefined);
+      },
+      absorb: (ops, schemaVersion, own) => {
+        readyOperations(ops, schemaVersion, this.options);
+        for (const unit of units(ops)) {
+          for (const op of unit) this.table.apply(op);
+          this.history.add(unit, own.has(unit[0]!.seq));
+        }
+        const last = ops[ops.length - 1]!;
+        this.lastTs = last.ts;
+        this.clock.observe(parseIsoMicros(last.ts) ?? 0);
+        this.announce(ops);
+        this.checkpointer.afterCommit();
+      },
+      followError: (error) => {
+        this.sharedFollowError = error;
       },
     };
   }

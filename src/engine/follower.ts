@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { Storage, StoredState, TailEvent } from "../storage/port.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
+import { sharedTail } from "./shared-tail.js";
 
 /** First pause after a failed tail; it doubles with each failure in a row, up to the max. */
 export const followRetryMsMin = 10;
@@ -20,6 +21,8 @@ export type TailSource = (afterSeq: number, signal: AbortSignal) => AsyncIterabl
 
 /** The storage's tail, or OPSLOG_INVALID_ARGUMENT naming a storage that declares none. */
 export function tailOf(storage: Storage): TailSource {
+  const shared = storage.capabilities.shared === true ? storage.shared : undefined;
+  if (shared) return (afterSeq, signal) => sharedTail(shared, afterSeq, signal);
   const tail = storage.tail;
   if (!storage.capabilities.tail || typeof tail !== "function") {
     throw new InvalidArgumentError(

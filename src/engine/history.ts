@@ -41,6 +41,8 @@ export class History {
     stacks: StacksState | undefined,
     ops: readonly Operation[],
     private readonly schema: HistorySchema,
+    /** Whether `ops` are this writer's own (shared storages: loaded ones never are). */
+    loadedOwn = true,
   ) {
     this.memoryBase = ops[0]?.seq ?? checkpointSeq + 1;
     // Units before the oldest retained operation (pruned, or lost to a repair) cannot be undone.
@@ -48,7 +50,7 @@ export class History {
     clipped.clip(this.oldestSeq);
     this.baseStacks = stacks && clipped.toState();
     this.stacks = UndoStacks.from(this.baseStacks);
-    for (const unit of units(ops)) this.push(unit);
+    for (const unit of units(ops)) this.push(unit, loadedOwn);
   }
 
   /** Operations not yet in a checkpoint. */
@@ -69,10 +71,14 @@ export class History {
     return this.memory;
   }
 
-  add(ops: readonly Operation[]): void {
+  /**
+   * Appends a unit. `own` false: another writer's (shared storages), which undo and redo never
+   * revert, so it does not touch the stacks.
+   */
+  add(ops: readonly Operation[], own = true): void {
     assert(ops.length > 0, "a unit has operations");
     assert(ops[0]!.seq === this.lastSeq + 1, "seq grows by one");
-    this.push(ops);
+    this.push(ops, own);
   }
 
   get(seq: number): Operation {
@@ -177,9 +183,10 @@ export class History {
     );
   }
 
-  private push(ops: readonly Operation[]): void {
+  private push(ops: readonly Operation[], own = true): void {
     if (this.memory.length === 0) this.memoryBase = ops[0]!.seq;
     for (const op of ops) this.memory.push(op);
+    if (!own) return;
     const unit = { first: ops[0]!.seq, last: ops[ops.length - 1]!.seq };
     this.stacks.track(unit, unitKind(ops[0]!), this.unitEndingAt);
   }

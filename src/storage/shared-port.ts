@@ -11,6 +11,8 @@ import type { Operation } from "../types.js";
  * unit's bases and stores a unit whole or not at all.
  */
 export interface SharedLog {
+  /** How often (ms) the engine looks for other writers' commits besides wake-ups. */
+  readonly pollMs: number;
   /**
    * Commits `request.units` in order, in one transaction: each unit whose bases hold is
    * stored, the others are not (a unit is a single change or a whole batch). Resolves only

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { InvalidArgumentError, LockedError } from "../../errors.js";
 import { valueText } from "../../model/value-text.js";
+import { formatMicros } from "../../util/time.js";
 import { assert } from "../../util/assert.js";
 import type {
   CheckpointMeta,
@@ -19,6 +20,7 @@ import { MemoryArchive } from "./memory-archive.js";
 import { MemoryFaults } from "./memory-faults.js";
 import { tailVolume } from "./memory-tail.js";
 import { encodeGroup, MemoryVolume, type StoredOp } from "./memory-volume.js";
+import { HeadState, MemorySharedLog } from "./memory-shared.js";
 
 export interface MemoryStorageOptions {
   /** Names the storage in messages: its location is `memory:<name>`. Default: a counter. */
@@ -33,6 +35,12 @@ export interface MemoryStorageOptions {
    * the data, and a commit on a stale base reports a conflict, as a database server would.
    */
   exclusiveWriter?: boolean;
+  /**
+   * Many writers share the data as they would share a database (storage/shared-port.ts): the
+   * reference implementation of what the PostgreSQL storage does. Implies exclusiveWriter
+   * false. A second writer is `new MemoryStorage({ shareWith })`. Default false.
+   */
+  shared?: boolean;
   /**
    * Another handle on the same data as this storage (same location, same writer lock): a
    * second Store beside the first one, for example a readOnly follower of a writer.
@@ -68,6 +76,7 @@ export class MemoryStorage implements Storage {
   readonly capabilities: StorageCapabilities;
   readonly faults: MemoryFaults;
   readonly archive: MemoryArchive;
+  readonly shared: MemorySharedLog | undefined;
   private readonly volume: MemoryVolume;
   private readonly asyncCommit: boolean;
   private session: Session | undefined;
@@ -81,15 +90,20 @@ export class MemoryStorage implements Storage {
     this.volume = shared ? shared.volume : new MemoryVolume();
     this.location = shared ? shared.location : `memory:${options.name ?? ++storagesCreated}`;
     this.asyncCommit = options.asyncCommit === true;
+    const isShared = shared ? shared.capabilities.shared === true : options.shared === true;
     const exclusiveWriter = shared
       ? shared.capabilities.exclusiveWriter
-      : options.exclusiveWriter !== false;
+      : options.exclusiveWriter !== false && !isShared;
     this.capabilities = Object.freeze({
-      synchronousCommit: !this.asyncCommit,
+      synchronousCommit: !this.asyncCommit && !isShared,
       exclusiveWriter,
       archive: true,
       tail: true,
+      shared: isShared,
     });
+    if (isShared) this.volume.headState ??= new HeadState();
+    const headState = this.volume.headState;
+    this.shared = headState ? new MemorySharedLog(this.volume, headState, () => this.checkShared()) : undefined;
     this.faults = new MemoryFaults(this.location);
     this.archive = new MemoryArchive(this.volume, this.location, {
       reader: (verb) => void this.openSession(verb),
@@ -207,6 +221,7 @@ export class MemoryStorage implements Storage {
     if (error !== undefined) throw error;
     if (!request.readOnly) this.volume.schemaVersion ??= request.schemaVersion;
     const state = this.volume.storedState(request.schemaVersion);
+    if (this.volume.headState) state.versions = new Map(this.volume.headState.versions);
     if (!request.readOnly && exclusive) this.volume.writer = this;
     this.session = { readOnly: request.readOnly, schemaVersion: request.schemaVersion };
     this.closing = undefined;
@@ -228,6 +243,7 @@ export class MemoryStorage implements Storage {
       return { conflict: { head: this.volume.head } };
     }
     this.volume.append(encoded);
+    for (const op of group.ops) this.volume.headState?.apply(op);
     return undefined;
   }
 
@@ -242,6 +258,15 @@ export class MemoryStorage implements Storage {
     signal?.throwIfAborted();
     const error = this.faults.takeCheckpoint();
     if (error !== undefined) throw error;
+    const head = this.volume.headState;
+    if (head && meta.schemaVersion === this.volume.schemaVersion) {
+      // Shared: the engine's records hold its pending writes; the head state is the truth.
+      const seq = this.volume.head;
+      const ts = head.lastMicros > 0 ? formatMicros(head.lastMicros) : meta.ts;
+      const checkpoint = { seq, ts, stacks: JSON.stringify(meta.stacks), records: new Map(head.values) };
+      this.volume.installCheckpoint(checkpoint, meta.schemaVersion);
+      return;
+    }
     const texts = new Map<string, string>();
     for (let i = 0; i < records.ids.length; i++) {
       if (i > 0 && i % checkpointSliceRecords === 0) {
@@ -254,6 +279,12 @@ export class MemoryStorage implements Storage {
     const { seq, ts, stacks, schemaVersion } = meta;
     const checkpoint = { seq, ts, stacks: JSON.stringify(stacks), records: texts };
     this.volume.installCheckpoint(checkpoint, schemaVersion);
+  }
+
+  /** Verbs of the shared log need an open handle. */
+  private checkShared(): void {
+    this.openSession("shared log");
+    this.faults.checkAlive();
   }
 
   private async finishClose(): Promise<void> {

@@ -2,6 +2,7 @@ import { RawRecord } from "../../model/raw-record.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
 import type { OpsChunk, StoredCheckpoint, StoredState, WriteGroup } from "../port.js";
+import type { HeadState } from "./memory-shared.js";
 
 /** One operation as stored: its JSON text and the bounds of the unit (batch) holding it. */
 export interface StoredOp {
@@ -45,6 +46,9 @@ export class MemoryVolume {
   /** The handle that holds the writer lock (exclusive writers only). */
   writer: object | undefined;
   private readonly wakers = new Set<() => void>();
+  private readonly listeners = new Set<() => void>();
+  /** The state at the head, kept by volumes many writers share (memory-shared.ts). */
+  headState: HeadState | undefined;
 
   oldestSeq(): number {
     return this.ops.length === 0 ? this.head + 1 : this.oldest;
@@ -166,6 +170,14 @@ export class MemoryVolume {
   /** Wakes every follower waiting for a change. */
   wake(): void {
     for (const waker of [...this.wakers]) waker();
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` at every change until the returned function is called. */
+  listen(listener: () => void): () => void {
+    const wrapped = (): void => listener();
+    this.listeners.add(wrapped);
+    return () => this.listeners.delete(wrapped);
   }
 
   private currentVersion(): number {
