@@ -186,13 +186,19 @@ export class Engine {
     if (change.undo !== undefined) op.undo = change.undo;
     if (change.redo !== undefined) op.redo = change.redo;
     if (change.archive !== undefined) op.archive = change.archive;
-    this.table.apply(Object.freeze(op));
+    // On a shared log a write is staged over the confirmed state until the storage orders it.
+    if (this.shared) this.table.stage(Object.freeze(op));
+    else this.table.apply(Object.freeze(op));
     this.lastTs = op.ts;
     return op;
   }
 
   /** Reverts operations applied by applyOne that will not be committed (a failed batch). */
   discard(ops: readonly Operation[]): void {
+    if (this.shared) {
+      this.shared.restage();
+      return;
+    }
     for (let i = ops.length - 1; i >= 0; i--) this.table.revert(ops[i]!);
     if (ops.length > 0) this.seq = ops[0]!.seq - 1;
   }

@@ -1,5 +1,6 @@
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
+import { Overlay } from "./overlay.js";
 
 /**
  * One change of one record, as the table reports it: `before` and `after` are stored values
@@ -15,12 +16,32 @@ export type RecordChangeListener = (id: string, before: unknown, after: unknown)
  */
 export class RecordTable {
   private readonly listeners = new Set<RecordChangeListener>();
+  /** Pending changes of a writer on a shared log, over the confirmed records (overlay.ts). */
+  private readonly overlay: Overlay;
 
-  constructor(private readonly map: Map<string, unknown> = new Map()) {}
+  constructor(private readonly map: Map<string, unknown> = new Map()) {
+    this.overlay = new Overlay(map);
+  }
 
-  /** The records, read-only: iterate, get, has, size. */
+  /** The records, read-only: iterate, get, has, size (with the staged changes, if any). */
   get records(): ReadonlyMap<string, unknown> {
-    return this.map;
+    return this.overlay.isEmpty ? this.map : this.overlay;
+  }
+
+  /** Stages `op` over the confirmed records (shared logs: a pending write). */
+  stage(op: Operation): void {
+    assert(op.op === "delete" || op.data !== undefined, "a staged set carries a value");
+    const before = this.listeners.size === 0 ? undefined : this.records.get(op.id);
+    this.overlay.stage(op.id, op.op === "set" ? op.data : undefined);
+    if (this.listeners.size > 0) this.report(op.id, before, this.overlay.get(op.id));
+  }
+
+  /** Takes every staged change out: the records are the confirmed ones again. */
+  unstage(): void {
+    if (this.overlay.isEmpty) return;
+    const changes = this.listeners.size === 0 ? [] : this.overlay.changes();
+    this.overlay.clear();
+    for (const [id, staged] of changes) this.report(id, staged, this.map.get(id));
   }
 
   get size(): number {
@@ -34,6 +55,7 @@ export class RecordTable {
   }
 
   apply(op: Operation): void {
+    assert(this.overlay.isEmpty, "confirmed operations are applied with nothing staged");
     if (op.op === "set") {
       assert(op.data !== undefined, "a set carries a value"); // null: only in old data (SPEC §2.3)
       this.put(op.id, op.data);
@@ -44,6 +66,7 @@ export class RecordTable {
 
   /** Puts back what `op` replaced. */
   revert(op: Operation): void {
+    assert(this.overlay.isEmpty, "operations are reverted with nothing staged");
     assert(op.prev !== undefined, "an operation carries its previous value");
     if (op.prev === null) this.remove(op.id);
     else this.put(op.id, op.prev);

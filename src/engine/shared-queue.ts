@@ -291,11 +291,7 @@ export class SharedQueue implements WriteQueue {
   private reconcile(global: readonly Operation[], own: ReadonlySet<number>, settled: [PendingUnit, UnitOutcome][]): void {
     const fresh = global.filter((op) => op.seq > this.confirmed);
     assert(fresh.length === 0 || fresh[0]!.seq === this.confirmed + 1, "global operations arrive without a gap");
-    const table = this.host.table;
-    for (let u = this.units.length - 1; u >= 0; u--) {
-      const ops = this.units[u]!.ops;
-      for (let i = ops.length - 1; i >= 0; i--) table.revert(ops[i]!);
-    }
+    this.host.table.unstage();
     if (fresh.length > 0) {
       this.host.absorb(fresh, this.schemaVersion, own);
       for (const op of fresh) this.versions.set(op.id, op.seq);
@@ -305,6 +301,15 @@ export class SharedQueue implements WriteQueue {
     this.units = this.units.filter((unit) => !done.has(unit));
     this.reapplyPending();
     for (const [unit, result] of settled) this.settle(unit, result);
+  }
+
+  /**
+   * Stages the pending units again, after the engine dropped staged operations that were never
+   * enqueued (a batch callback that threw).
+   */
+  restage(): void {
+    this.host.table.unstage();
+    this.reapplyPending();
   }
 
   private reapplyPending(): void {
@@ -348,11 +353,7 @@ export class SharedQueue implements WriteQueue {
   /** Nothing of `group` was stored (or its outcome is unknown): take it out and reject it. */
   private settleFailed(group: PendingUnit[], error: unknown): void {
     for (const unit of group) for (const change of unit.changes) change.outcome = "refused";
-    const table = this.host.table;
-    for (let u = this.units.length - 1; u >= 0; u--) {
-      const ops = this.units[u]!.ops;
-      for (let i = ops.length - 1; i >= 0; i--) table.revert(ops[i]!);
-    }
+    this.host.table.unstage();
     const failed = new Set(group);
     this.units = this.units.filter((unit) => !failed.has(unit));
     this.reapplyPending();
