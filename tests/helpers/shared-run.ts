@@ -69,6 +69,8 @@ interface Tracked {
   /** JSON text of each record's value as the writer saw it when it first touched it here. */
   seen: Map<string, string>;
   overwrite: boolean;
+  /** An explicit expectedVersion: it speaks of the confirmed version, not of what was seen. */
+  explicit: boolean;
 }
 
 export async function runSharedSteps(target: SharedTarget, writers: number, steps: readonly Step[]): Promise<void> {
@@ -99,7 +101,8 @@ export async function runSharedSteps(target: SharedTarget, writers: number, step
     const seen = new Map<string, string>();
     const promise = issue(store, step, meta, seen);
     promise.catch(() => undefined); // Looked at once all have settled.
-    tracked.push({ tag, promise, seen, overwrite: step.kind === "set" && step.mode === "overwrite" });
+    const mode = step.kind === "set" ? step.mode : "plain";
+    tracked.push({ tag, promise, seen, overwrite: mode === "overwrite", explicit: mode === "expected" });
     if ("wait" in step && step.wait) await promise.catch(() => undefined);
   }
   const outcomes = await Promise.allSettled(tracked.map((t) => t.promise));
@@ -227,7 +230,7 @@ function checkBases(
   }
   tracked.forEach((write, i) => {
     const ops = byTag.get(write.tag);
-    if (!ops) return;
+    if (!ops || write.explicit) return;
     const first = new Map<string, Operation>();
     for (const op of ops) if (!first.has(op.id)) first.set(op.id, op);
     const overwritten = new Set<string>();

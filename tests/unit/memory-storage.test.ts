@@ -25,10 +25,13 @@ describe("MemoryStorage", () => {
   });
 
   it("declares its capabilities; asyncCommit turns the synchronous commit off", () => {
-    const caps = { synchronousCommit: true, exclusiveWriter: true, archive: true, tail: true };
+    const caps = { synchronousCommit: true, exclusiveWriter: true, archive: true, tail: true, shared: false };
     expect(new MemoryStorage().capabilities).toEqual(caps);
     const async = new MemoryStorage({ asyncCommit: true }).capabilities;
     expect(async).toEqual({ ...caps, synchronousCommit: false });
+    const shared = new MemoryStorage({ shared: true });
+    expect(shared.capabilities).toEqual({ ...caps, synchronousCommit: false, exclusiveWriter: false, shared: true });
+    expect(new MemoryStorage({ shareWith: shared }).capabilities.shared).toBe(true);
   });
 
   it("reopening the same handle gives exactly what was stored", async () => {

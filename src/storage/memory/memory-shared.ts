@@ -2,7 +2,7 @@ import { ConflictError } from "../../errors.js";
 import { valueText } from "../../model/value-text.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
-import { formatMicros, parseIsoMicros, readClock, systemClock } from "../../util/time.js";
+import { formatMicros, readClock, systemClock } from "../../util/time.js";
 import type {
   Base,
   FetchedOps,
@@ -13,23 +13,8 @@ import type {
   SharedUnit,
   UnitOutcome,
 } from "../shared-port.js";
+import type { HeadState } from "./memory-head.js";
 import type { MemoryVolume, StoredOp } from "./memory-volume.js";
-
-/** The state at the head of a shared volume, as a database's current-state table keeps it. */
-export class HeadState {
-  /** id → JSON text of the value (records with a value only). */
-  readonly values = new Map<string, string>();
-  /** id → seq of the last operation on it (deleted records too). */
-  readonly versions = new Map<string, number>();
-  lastMicros = 0;
-
-  apply(op: Operation): void {
-    this.versions.set(op.id, op.seq);
-    if (op.op === "set") this.values.set(op.id, valueText(op.data));
-    else this.values.delete(op.id);
-    this.lastMicros = Math.max(this.lastMicros, parseIsoMicros(op.ts) ?? 0);
-  }
-}
 
 /** Outcome of a commit with this many new operations or fewer carries them (saves a fetch). */
 const outcomeOpsMax = 1000;

@@ -20,7 +20,8 @@ import { MemoryArchive } from "./memory-archive.js";
 import { MemoryFaults } from "./memory-faults.js";
 import { tailVolume } from "./memory-tail.js";
 import { encodeGroup, MemoryVolume, type StoredOp } from "./memory-volume.js";
-import { HeadState, MemorySharedLog } from "./memory-shared.js";
+import { HeadState } from "./memory-head.js";
+import { MemorySharedLog } from "./memory-shared.js";
 
 export interface MemoryStorageOptions {
   /** Names the storage in messages: its location is `memory:<name>`. Default: a counter. */

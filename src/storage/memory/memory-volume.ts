@@ -2,7 +2,7 @@ import { RawRecord } from "../../model/raw-record.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
 import type { OpsChunk, StoredCheckpoint, StoredState, WriteGroup } from "../port.js";
-import type { HeadState } from "./memory-shared.js";
+import type { HeadState } from "./memory-head.js";
 
 /** One operation as stored: its JSON text and the bounds of the unit (batch) holding it. */
 export interface StoredOp {
