@@ -29,20 +29,40 @@ async function connected() {
   return fresh;
 }
 
+function broken(error) {
+  const code = error?.code;
+  return typeof code !== "string" || /^(08|57P)/.test(code) || !/^[0-9A-Z]{5}$/.test(code);
+}
+
+async function attempt(request) {
+  const db = await connected();
+  try {
+    return await db.query({
+      text: request.text, values: request.values, types: rawTypes, rowMode: "array",
+    });
+  } catch (error) {
+    if (broken(error) && client === db) {
+      client = undefined;
+      db.end().catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
 async function answer(request) {
   let reply;
   try {
-    const db = await connected();
-    const result = await db.query({
-      text: request.text, values: request.values, types: rawTypes, rowMode: "array",
-    });
+    let result;
+    try {
+      result = await attempt(request);
+    } catch (error) {
+      // A connection that broke while idle (a server restart) fails its next query: one retry
+      // on a fresh connection. Every request is a read or an idempotent statement.
+      if (!broken(error)) throw error;
+      result = await attempt(request);
+    }
     reply = { id: request.id, rows: result.rows };
   } catch (error) {
-    if (typeof error?.code !== "string" || /^(08|57P)/.test(error.code) || !/^[0-9A-Z]{5}$/.test(error.code)) {
-      const broken = client;
-      client = undefined;
-      if (broken) broken.end().catch(() => undefined);
-    }
     reply = { id: request.id, error: { message: String(error?.message ?? error), code: error?.code } };
   }
   port.postMessage(reply);
