@@ -9,8 +9,6 @@ import { backoffFirstMs, nextBackoff, sleep } from "./pg-client.js";
  */
 export class PgListener {
   private readonly wakes = new Set<() => void>();
-  private client: Pg.ClientBase | undefined;
-  private release: (() => void) | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -73,8 +71,6 @@ export class PgListener {
   /** Listens until the connection drops or stop() is called. */
   private async listenOnce(first: boolean): Promise<void> {
     const { client, release } = await this.connect();
-    this.client = client;
-    this.release = release;
     const ended = new Promise<void>((resolve) => {
       this.dropped = resolve;
       client.on("error", () => resolve());
@@ -86,8 +82,6 @@ export class PgListener {
       if (!first) this.wakeAll(); // notifications sent while disconnected are lost
       if (this.running) await ended;
     } finally {
-      this.client = undefined;
-      this.release = undefined;
       this.dropped = undefined;
       client.removeAllListeners("notification");
       release();
