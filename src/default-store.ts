@@ -1,6 +1,8 @@
 import { Store as StoreFacade } from "./store.js";
 import { FileStorage, type FileStorageOptions } from "./storage/fs/fs-storage.js";
 import type { Storage } from "./storage/port.js";
+import { isPostgresUrl, optionsFromUrl } from "./storage/postgres/pg-options.js";
+import { PostgresStorage } from "./storage/postgres/pg-storage.js";
 import type { StoreOptions } from "./types.js";
 
 /** Options of open() given a path: the store's own, plus those of the files storage. */
@@ -14,6 +16,8 @@ export type OpenOptions<T> = StoreOptions<T> & FileStorageOptions;
 export class Store<T = Record<string, unknown>> extends StoreFacade<T> {
   constructor() {
     super((dir, options) => {
+      // A postgres:// URL: the PostgreSQL storage (pg itself loads only in its open()).
+      if (isPostgresUrl(dir)) return new PostgresStorage(optionsFromUrl(dir));
       const { fileSystem, followPollMs, followWatch } = options as FileStorageOptions;
       return new FileStorage(dir, { fileSystem, followPollMs, followWatch });
     });

@@ -224,3 +224,24 @@ export function contractTest(
     }
   });
 }
+
+/**
+ * The operations after the checkpoint open() returned, as the tests check them. A storage with
+ * `capabilities.shared` keeps the current state (PostgreSQL: a state table written with every
+ * commit), so its open returns the checkpoint at the head and no operations after it: that is
+ * checked here (records equal to `builder`'s state at the head), and the operations from
+ * `from` to the head are read from its history instead, where they must be all the same.
+ */
+export function openedOps(
+  storage: Storage,
+  state: StoredState,
+  from: number,
+  builder: OpsBuilder,
+): readonly Operation[] {
+  if (storage.capabilities.shared !== true) return state.ops;
+  assert.deepEqual(state.ops, [], "a shared storage opens at its head");
+  assert.equal(state.checkpoint.seq, state.head, "a shared storage's checkpoint is its head");
+  assert.equal(state.head, builder.seq);
+  assert.deepEqual(recordsText(state), stateText(builder));
+  return chunkOps(storage.readOps(from, state.head));
+}
