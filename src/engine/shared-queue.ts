@@ -152,7 +152,7 @@ export class SharedQueue implements WriteQueue {
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    if (this.stopped || (this.failures === 0 && this.pollMs === 0)) return;
     const delay = this.failures === 0 ? this.pollMs : Math.min(retryMsMax, retryMsMin * 2 ** this.failures);
     this.timer = setTimeout(() => this.want(), delay);
   }

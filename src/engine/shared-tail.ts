@@ -30,7 +30,7 @@ export async function* sharedTail(log: SharedLog, afterSeq: number, signal: Abor
       }
       if (woken || signal.aborted) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, log.pollMs);
+        const timer = log.pollMs > 0 ? setTimeout(resolve, log.pollMs) : undefined;
         wake = () => {
           clearTimeout(timer);
           resolve();

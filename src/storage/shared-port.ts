@@ -11,7 +11,10 @@ import type { Operation } from "../types.js";
  * unit's bases and stores a unit whole or not at all.
  */
 export interface SharedLog {
-  /** How often (ms) the engine looks for other writers' commits besides wake-ups. */
+  /**
+   * How often (ms) the engine looks for other writers' commits besides wake-ups; 0: never (the
+   * storage's onCommit wakes it on a timer of its own, or only on commits).
+   */
   readonly pollMs: number;
   /**
    * Commits `request.units` in order, in one transaction: each unit whose bases hold is

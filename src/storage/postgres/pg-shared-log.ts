@@ -50,6 +50,8 @@ interface RawOutcome {
 
 /** SharedLog (storage/shared-port.ts) on PostgreSQL: one function call per commit. */
 export class PgSharedLog implements SharedLog {
+  /** onCommit() itself wakes every PostgresOptions.pollMs besides NOTIFY (pg-listener.ts). */
+  readonly pollMs = 0;
   private notifying = false;
   private notifyAgain = false;
 
