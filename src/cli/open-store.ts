@@ -1,9 +1,37 @@
 import { stat } from "node:fs/promises";
 import { Store, type AnyStore } from "./engine.js";
-import { CliError, exitCodes } from "./errors.js";
+import { CliError, exitCodes, usageError } from "./errors.js";
 
-/** Fails with exit code 3 unless `dir` is an existing directory: a typo must not create a store. */
+/** A store on a database server (`postgres://…?store=name`), not a directory. */
+export function isServerLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** `location` without its password, for output. */
+export function shownLocation(location: string): string {
+  if (!isServerLocation(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return location;
+  }
+}
+
+/** Commands that read files (verify, repair) refuse a server location with a usage error. */
+export function requireFiles(location: string, command: string): void {
+  if (isServerLocation(location)) {
+    throw usageError(`${command} checks a store's files; ${shownLocation(location)} is kept by its database server`);
+  }
+}
+
+/**
+ * Fails with exit code 3 unless `dir` is an existing directory: a typo must not create a store.
+ * A server location passes: the server says whether the store exists (OPSLOG_NOT_FOUND).
+ */
 export async function requireStoreDirectory(dir: string): Promise<void> {
+  if (isServerLocation(dir)) return;
   let isDirectory = false;
   try {
     isDirectory = (await stat(dir)).isDirectory();

@@ -8,7 +8,7 @@ import {
 } from "../engine.js";
 import { exitCodes } from "../errors.js";
 import { listOps } from "../history.js";
-import { requireStoreDirectory, withReadStore } from "../open-store.js";
+import { isServerLocation, requireStoreDirectory, shownLocation, withReadStore } from "../open-store.js";
 import { formatBytes, formatCount, table, type Output } from "../output.js";
 
 type DirectoryInfo = Awaited<ReturnType<typeof inspect>>;
@@ -96,14 +96,41 @@ async function printText(
   await out.line(table(rows));
 }
 
+/** A store on a database server: what the store says of itself (no files to list). */
+async function serverInfo(out: Output, location: string): Promise<number> {
+  const shown = shownLocation(location);
+  const state = await withReadStore(location, async (store) => ({
+    ...(await summarize(store)),
+    formatVersion: store.stats().formatVersion,
+  }));
+  if (out.json) {
+    await out.jsonDocument({ location: shown, storage: "postgres", ...state });
+    return exitCodes.ok;
+  }
+  const { firstSeq, lastSeq, ops, bytes } = state.history;
+  const range = firstSeq === null ? "none retained" : `seq ${firstSeq}…${lastSeq}`;
+  const size = bytes === undefined ? "" : `, ${formatBytes(bytes)}`;
+  const archived = state.archivedRecords > 0 ? `, ${state.archivedRecords} archived` : "";
+  const rows: [string, string][] = [
+    ["store", shown],
+    ["storage", `PostgreSQL (tables v${state.formatVersion})`],
+    ["records", `${formatCount(state.activeRecords, "record")}${archived}`],
+    ["seq", `${lastSeq}`],
+    ["history", `${range} (${formatCount(ops, "operation")}${size})`],
+  ];
+  await out.line(table(rows));
+  return exitCodes.ok;
+}
+
 export const infoCommand: Command = {
   name: "info",
   summary: "records, seq range, format, files and sizes, retained history, lock holder",
-  usage: ["info <dir> [--json]"],
+  usage: ["info <dir> [--json]", "info 'postgres://user@host/db?store=name' [--json]"],
   options: {},
   positionals: { min: 1, max: 1 },
   async run({ positionals, out }: CommandContext) {
     const dir = positionals[0] as string;
+    if (isServerLocation(dir)) return serverInfo(out, dir);
     await requireStoreDirectory(dir);
     const info = await inspect(dir);
     // A damaged store still shows its files, which is when people most need them.

@@ -2,7 +2,7 @@ import type { Command } from "../command.js";
 import { confirm } from "../confirm.js";
 import type { RepairReport } from "../engine.js";
 import { CliError, exitCodes } from "../errors.js";
-import { requireStoreDirectory, withWriteStore } from "../open-store.js";
+import { requireFiles, requireStoreDirectory, withWriteStore } from "../open-store.js";
 import { formatBytes, formatCount, type Output } from "../output.js";
 import { printProblems, progressOption, verifyWithProgress, type VerifyResult } from "./verify.js";
 
@@ -40,6 +40,7 @@ export const repairCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run({ positionals, options, out }) {
     const dir = positionals[0] as string;
+    requireFiles(dir, "repair");
     await requireStoreDirectory(dir);
     const before = await verifyWithProgress(dir, options.flag("progress"));
     if (before.ok) {

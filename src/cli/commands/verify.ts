@@ -1,7 +1,7 @@
 import type { Command } from "../command.js";
 import { verify } from "../engine.js";
 import { exitCodes } from "../errors.js";
-import { requireStoreDirectory } from "../open-store.js";
+import { requireFiles, requireStoreDirectory } from "../open-store.js";
 import { formatBytes, formatCount, type Output } from "../output.js";
 import { ProgressBar } from "../progress.js";
 
@@ -55,6 +55,7 @@ export const verifyCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run({ positionals, options, out }) {
     const dir = positionals[0] as string;
+    requireFiles(dir, "verify");
     await requireStoreDirectory(dir);
     const result = await verifyWithProgress(dir, options.flag("progress"));
     const checked = `${formatCount(result.files, "file")}, ${formatBytes(result.bytes)}`;

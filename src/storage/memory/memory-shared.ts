@@ -1,4 +1,4 @@
-import { ConflictError } from "../../errors.js";
+import { ConflictError, VersionError } from "../../errors.js";
 import { valueText } from "../../model/value-text.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
@@ -65,7 +65,7 @@ export class MemorySharedLog implements SharedLog {
     if (known) return known;
     const version = this.volume.schemaVersion;
     if (version !== undefined && request.schemaVersion !== version) {
-      throw new ConflictError(
+      throw new VersionError(
         `the store is at schema version ${version}, this writer at ${request.schemaVersion}: reopen it with that version`,
       );
     }
