@@ -27,6 +27,8 @@ const outcomeOpsMax = 1000;
 export class MemorySharedLog implements SharedLog {
   readonly pollMs = 20;
   private readonly outcomes = new Map<string, SharedOutcome>();
+  /** Set while this handle appends: its own commits wake nobody of its own. */
+  private appending = false;
 
   constructor(
     private readonly volume: MemoryVolume,
@@ -57,7 +59,9 @@ export class MemorySharedLog implements SharedLog {
   }
 
   onCommit(wake: () => void): () => void {
-    return this.volume.listen(wake);
+    return this.volume.listen(() => {
+      if (!this.appending) wake();
+    });
   }
 
   private commitNow(request: SharedCommit): SharedOutcome {
@@ -101,7 +105,12 @@ export class MemorySharedLog implements SharedLog {
       const bounds = batch ? { first: seq, last } : { first: seq + i, last: seq + i };
       stored.push({ text, bytes: Buffer.byteLength(text), ...bounds, version: undefined });
     });
-    this.volume.append(stored);
+    this.appending = true;
+    try {
+      this.volume.append(stored);
+    } finally {
+      this.appending = false;
+    }
     for (const id of inUnit) settled.set(id, true);
     return { seq, overwritten: stale };
   }
