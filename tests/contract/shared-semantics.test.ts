@@ -8,7 +8,7 @@ import { ConflictError, MemoryStorage, Store, type Operation, type Storage } fro
 type Doc = Record<string, unknown>;
 const opened: Store<Doc>[] = [];
 
-async function writers(count: number, options = {}): Promise<Store<Doc>[]> {
+async function writers(count: number, options = {}): Promise<[Store<Doc>, Store<Doc>]> {
   const first = new MemoryStorage({ shared: true });
   const stores: Store<Doc>[] = [];
   for (let i = 0; i < count; i++) {
@@ -17,7 +17,7 @@ async function writers(count: number, options = {}): Promise<Store<Doc>[]> {
     stores.push(store);
     opened.push(store);
   }
-  return stores;
+  return stores as [Store<Doc>, Store<Doc>];
 }
 
 /** Waits until `store` has applied seq `seq` (another writer's commits arrive by polling). */
@@ -57,6 +57,7 @@ describe("many writers: conflicts", () => {
     // Both saw n: 1 and write at once: one commits first, the other is stale.
     const { loser, error } = await race([a.set("t", { n: 2 }), b.set("t", { n: 3 })]);
     const [lost, won] = loser === 0 ? [a, b] : [b, a];
+    if (!lost || !won) throw new Error("two writers");
     const winning = { n: loser === 0 ? 3 : 2 };
     expect(error.code).toBe("OPSLOG_CONFLICT");
     expect(error.id).toBe("t");
