@@ -26,6 +26,8 @@ const commitOpsMax = 1000;
 /** Operations asked for in one fetch. */
 const fetchLimit = 1000;
 const retryMsMin = 10;
+/** Failed fetches in a row (≈ 10 s of backoff) before a known outcome settles uncaught-up. */
+const awaitFailuresMax = 12;
 const retryMsMax = 2000;
 
 /** One change of a pending unit, as the server will see it. */
@@ -70,6 +72,11 @@ export class SharedQueue implements WriteQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly stopWake: () => void;
   private failures = 0;
+  /**
+   * A commit whose outcome is known but whose global operations are not applied yet (the fetch
+   * failed): the next run fetches again before anything else, and settles its units then.
+   */
+  private awaiting: { group: PendingUnit[]; outcome: SharedOutcome; own: Set<number> } | undefined;
 
   constructor(
     private readonly log: SharedLog,
@@ -172,7 +179,8 @@ export class SharedQueue implements WriteQueue {
       this.wanted = false;
       clearTimeout(this.timer);
       try {
-        if (this.units.length > 0) await this.commitNext();
+        if (this.awaiting) await this.finishCommit(this.awaiting);
+        else if (this.units.length > 0) await this.commitNext();
         else await this.fetchMore();
         if (this.failures > 0) this.host.followError(undefined);
         this.failures = 0;
@@ -181,7 +189,9 @@ export class SharedQueue implements WriteQueue {
         this.host.followError(error);
       }
       this.arm();
-      if (this.units.length > 0) this.wanted = true;
+      // After a failure the backoff timer runs it again; otherwise go on with what is pending.
+      if (this.units.length > 0 && this.failures === 0) this.wanted = true;
+      if (this.awaiting && this.failures >= awaitFailuresMax) this.settleUnapplied(this.awaiting);
     }
     if (this.units.length === 0) this.wakeIdle();
   }
@@ -216,9 +226,24 @@ export class SharedQueue implements WriteQueue {
     assert(outcome.units.length === group.length, "one outcome per unit");
     const own = new Set<number>();
     outcome.units.forEach((result, i) => this.record(group[i]!, result, own));
-    let ops = outcome.ops?.ops;
-    if (outcome.ops) this.schemaVersion = outcome.ops.schemaVersion;
-    if (ops === undefined || (ops.length > 0 && ops[0]!.seq > this.confirmed + 1)) ops = await this.fetchThrough(outcome.head);
+    const ops = outcome.ops?.ops;
+    if (outcome.ops && (ops!.length === 0 || ops![0]!.seq <= this.confirmed + 1)) {
+      this.schemaVersion = outcome.ops.schemaVersion;
+      return this.reconcile(ops!, own, group.map((unit, i) => [unit, outcome.units[i]!]));
+    }
+    await this.finishCommit({ group, outcome, own });
+  }
+
+  /**
+   * Fetches the global operations through a known outcome's head, then settles its units. A
+   * failed fetch leaves it awaiting: the outcome is known, so it is never sent again, and its
+   * units settle only once the state has caught up with it.
+   */
+  private async finishCommit(awaiting: NonNullable<typeof this.awaiting>): Promise<void> {
+    this.awaiting = awaiting;
+    const { group, outcome, own } = awaiting;
+    const ops = await this.fetchThrough(outcome.head);
+    this.awaiting = undefined;
     this.reconcile(ops, own, group.map((unit, i) => [unit, outcome.units[i]!]));
   }
 
@@ -245,6 +270,20 @@ export class SharedQueue implements WriteQueue {
       after = ops[ops.length - 1]!.seq;
     }
     return ops;
+  }
+
+  /**
+   * The storage cannot be read back: settles the units of a known outcome without the state
+   * having caught up (they resolve or reject as the storage decided). Their operations arrive
+   * later with everyone else's, once fetching works again (as another writer's: not undoable).
+   */
+  private settleUnapplied(awaiting: NonNullable<typeof this.awaiting>): void {
+    this.awaiting = undefined;
+    this.host.table.unstage();
+    const done = new Set(awaiting.group);
+    this.units = this.units.filter((unit) => !done.has(unit));
+    this.reapplyPending();
+    awaiting.group.forEach((unit, i) => this.settle(unit, awaiting.outcome.units[i]!));
   }
 
   /** A unit as the storage takes it: its changes with their bases. */

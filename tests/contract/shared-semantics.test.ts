@@ -180,6 +180,33 @@ describe("many writers: undo and redo", () => {
   });
 });
 
+describe("many writers: failures", () => {
+  it("a commit whose answer is lost rejects with OPSLOG_IO, is reverted, and shows up from the log", async () => {
+    const [a, b] = await writers(2);
+    const storage = (a as unknown as { engine: { storage: MemoryStorage } }).engine.storage;
+    storage.faults.loseNextOutcome();
+    await expect(a.set("lost", { v: 1 })).rejects.toMatchObject({ code: "OPSLOG_IO" });
+    await b.set("other", { v: 1 });
+    await caughtUp(a, 2); // the lost one committed (seq 1): a learns it like another writer's
+    expect(a.get("lost")).toEqual({ v: 1 });
+    expect(a.getOps().map((op) => op.id)).toEqual(["lost", "other"]);
+    expect(await a.undo()).toBe(false); // not known as a's own
+  });
+
+  it("failed fetches (another writer's commits, read back) are retried: the store catches up and writes go on", async () => {
+    const [a, b] = await writers(2);
+    const storage = (a as unknown as { engine: { storage: MemoryStorage } }).engine.storage;
+    await b.set("before", { v: 1 }); // a must fetch it: the outcome of a's next commit has no gap-free ops
+    storage.faults.failNextFetches(3);
+    let resolved = false;
+    const write = a.set("mine", { v: 1 }).then(() => (resolved = true));
+    await write;
+    expect(resolved).toBe(true);
+    expect(a.getOps().map((op) => op.id)).toEqual(["before", "mine"]);
+    expect(a.stats().followError).toBeUndefined();
+  });
+});
+
 describe("many writers: everything else", () => {
   it("watch() yields every writer's operations once, in the global order", async () => {
     const [a, b] = await writers(2);

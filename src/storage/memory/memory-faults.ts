@@ -23,6 +23,8 @@ export class MemoryFaults {
   private nextCheckpointError: unknown;
   private nextReadOpsError: unknown;
   private nextOpenError: unknown;
+  private fetchFailures = 0;
+  private loseOutcome = false;
 
   constructor(private readonly location: string) {}
 
@@ -68,6 +70,31 @@ export class MemoryFaults {
     this.nextOpenError = error ?? this.injected("open");
   }
 
+  /** Shared logs: the next `count` fetches reject with an injected I/O error. */
+  failNextFetches(count = 1): void {
+    this.fetchFailures = count;
+  }
+
+  /**
+   * Shared logs: the next commit is stored, but its call rejects as if the connection dropped
+   * before the answer came (an unknown outcome): the engine learns it later from the log.
+   */
+  loseNextOutcome(): void {
+    this.loseOutcome = true;
+  }
+
+  takeFetch(): unknown {
+    if (this.fetchFailures === 0) return undefined;
+    this.fetchFailures--;
+    return this.injected("fetch");
+  }
+
+  takeLostOutcome(): boolean {
+    const lose = this.loseOutcome;
+    this.loseOutcome = false;
+    return lose;
+  }
+
   /** Disarms every fault and revives a storage that failed permanently. */
   clear(): void {
     this.nextCommitError = undefined;
@@ -78,6 +105,8 @@ export class MemoryFaults {
     this.nextCheckpointError = undefined;
     this.nextReadOpsError = undefined;
     this.nextOpenError = undefined;
+    this.fetchFailures = 0;
+    this.loseOutcome = false;
   }
 
   /** Throws the permanent failure, once it struck. */

@@ -1,4 +1,4 @@
-import { ConflictError, VersionError } from "../../errors.js";
+import { ConflictError, IoError, VersionError } from "../../errors.js";
 import { valueText } from "../../model/value-text.js";
 import type { Operation } from "../../types.js";
 import { assert } from "../../util/assert.js";
@@ -13,6 +13,7 @@ import type {
   SharedUnit,
   UnitOutcome,
 } from "../shared-port.js";
+import type { MemoryFaults } from "./memory-faults.js";
 import type { HeadState } from "./memory-head.js";
 import type { MemoryVolume, StoredOp } from "./memory-volume.js";
 
@@ -34,6 +35,7 @@ export class MemorySharedLog implements SharedLog {
     private readonly volume: MemoryVolume,
     private readonly head: HeadState,
     private readonly check: () => void,
+    private readonly faults: MemoryFaults,
   ) {}
 
   commit(request: SharedCommit): Promise<SharedOutcome> {
@@ -41,7 +43,11 @@ export class MemorySharedLog implements SharedLog {
       setTimeout(() => {
         try {
           this.check();
-          resolve(this.commitNow(request));
+          const fault = this.faults.takeCommit(this.volume.head);
+          if (fault && "error" in fault) throw fault.error;
+          const outcome = this.commitNow(request);
+          if (this.faults.takeLostOutcome()) throw new IoError("injected lost outcome: the commit was stored, its answer lost");
+          resolve(outcome);
         } catch (error) {
           reject(error as Error);
         }
@@ -52,6 +58,8 @@ export class MemorySharedLog implements SharedLog {
   fetch(afterSeq: number, limit: number): Promise<FetchedOps> {
     try {
       this.check();
+      const error = this.faults.takeFetch();
+      if (error !== undefined) throw error;
       return Promise.resolve(this.opsAfter(afterSeq, limit));
     } catch (error) {
       return Promise.reject(error as Error);

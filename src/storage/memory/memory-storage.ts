@@ -102,10 +102,12 @@ export class MemoryStorage implements Storage {
       tail: true,
       shared: isShared,
     });
+    this.faults = new MemoryFaults(this.location);
     if (isShared) this.volume.headState ??= new HeadState();
     const headState = this.volume.headState;
-    this.shared = headState ? new MemorySharedLog(this.volume, headState, () => this.checkShared()) : undefined;
-    this.faults = new MemoryFaults(this.location);
+    this.shared = headState
+      ? new MemorySharedLog(this.volume, headState, () => this.checkShared(), this.faults)
+      : undefined;
     this.archive = new MemoryArchive(this.volume, this.location, {
       reader: (verb) => void this.openSession(verb),
       writer: (verb) => {
