@@ -16,7 +16,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from "./types.js";
-import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
+import { intentOf, sharedOf, sharedRedo, sharedUndo } from "./store-shared.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { changeFeed } from "./engine/change-feed.js";
 import {
@@ -203,7 +203,7 @@ export class Store<T = Record<string, unknown>> {
     checkId(id);
     const data = toStoredRecord(value);
     const meta = checkMeta(options?.meta);
-    const intent = this.intentOf(engine, options);
+    const intent = intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
     return this.change(engine, meta ? { op: "set", id, data, meta } : { op: "set", id, data }, intent);
@@ -215,7 +215,7 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.writable("delete");
     checkId(id);
     const meta = checkMeta(options?.meta);
-    const intent = this.intentOf(engine, options);
+    const intent = intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
     if (failure) return Promise.reject(failure);
     if (!engine.records.has(id)) throw new NotFoundError(`Record ${JSON.stringify(id)} not found: cannot delete it`);
@@ -230,7 +230,7 @@ export class Store<T = Record<string, unknown>> {
   version(id: string): number {
     const engine = this.open_();
     checkId(id);
-    return this.sharedOf(engine, "version()").versionOf(id);
+    return sharedOf(engine, "version()").versionOf(id);
   }
 
   /**
@@ -281,7 +281,7 @@ export class Store<T = Record<string, unknown>> {
     if (options?.expectedVersion !== undefined) {
       throw new InvalidArgumentError("expectedVersion applies to one record: pass it to set() or delete() inside the batch");
     }
-    const overwrite = this.intentOf(engine, options).overwrite;
+    const overwrite = intentOf(engine, options).overwrite;
     this.batchOps = [];
     this.batchExpected = [];
     this.batchMeta = meta;
@@ -311,20 +311,10 @@ export class Store<T = Record<string, unknown>> {
   }
 
   private async undoNow(): Promise<boolean> {
-    let engine = this.writable("undo");
-    if (engine.shared) {
-      // This writer's last unit, once everything it wrote is settled and the state caught up.
-      await engine.shared.flush();
-      await engine.shared.catchUp();
-      engine = this.writable("undo");
-    }
+    const engine = this.writable("undo");
+    if (engine.shared) return sharedUndo(engine, () => this.writable("undo"));
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
-    if (engine.shared) {
-      const { changes, expected } = guardedUndo({ history: engine.history, shared: engine.shared, records: engine.records }, unit);
-      await engine.commit(engine.apply(changes, undefined), undefined, { expected });
-      return true;
-    }
     const changes: Change[] = [...unit].reverse().map(compensation);
     await engine.commit(engine.apply(changes, undefined));
     return true;
@@ -336,21 +326,10 @@ export class Store<T = Record<string, unknown>> {
   }
 
   private async redoNow(): Promise<boolean> {
-    let engine = this.writable("redo");
-    if (engine.shared) {
-      await engine.shared.flush();
-      await engine.shared.catchUp();
-      engine = this.writable("redo");
-    }
+    const engine = this.writable("redo");
+    if (engine.shared) return sharedRedo(engine, () => this.writable("redo"));
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
-    if (engine.shared) {
-      const guarded = readingHistory(() =>
-        guardedRedo({ history: engine.history, shared: engine.shared!, records: engine.records }, unit),
-      );
-      await engine.commit(engine.apply(guarded.changes, undefined), undefined, { expected: guarded.expected });
-      return true;
-    }
     await engine.commit(engine.apply(unit.map(reapplication), undefined));
     return true;
   }
@@ -523,33 +502,6 @@ export class Store<T = Record<string, unknown>> {
     const result = await engine.commit(ops, undefined, intent);
     if (intent.overwrite !== true) return undefined;
     return (result ?? []) as Overwritten<T>[];
-  }
-
-  /** The write intent of `options`, checked (expectedVersion needs a shared storage). */
-  private intentOf(engine: Engine, options: OperationOptions | undefined): WriteIntent {
-    const intent: WriteIntent = {};
-    if (options?.overwrite !== undefined) {
-      if (typeof options.overwrite !== "boolean") throw new InvalidArgumentError("overwrite must be a boolean");
-      intent.overwrite = options.overwrite;
-    }
-    const expected = options?.expectedVersion;
-    if (expected !== undefined) {
-      if (!Number.isSafeInteger(expected) || expected < 0) {
-        throw new InvalidArgumentError("expectedVersion must be a whole number ≥ 0 (store.version(id))");
-      }
-      this.sharedOf(engine, "expectedVersion");
-      intent.expected = [expected];
-    }
-    return intent;
-  }
-
-  private sharedOf(engine: Engine, what: string): NonNullable<Engine["shared"]> {
-    if (!engine.shared) {
-      throw new InvalidArgumentError(
-        `${what} needs a storage many writers share (PostgreSQL); ${engine.storage.location} has one writer, whose reads are always current`,
-      );
-    }
-    return engine.shared;
   }
 
   private outsideBatch(operation: string, why = ""): void {

@@ -1,0 +1,66 @@
+import { InvalidArgumentError } from "./errors.js";
+import type { Engine } from "./engine/engine.js";
+import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
+import type { WriteIntent } from "./engine/write-queue.js";
+import { readingHistory } from "./store-support.js";
+import type { OperationOptions } from "./types.js";
+
+/* The Store facade's helpers for storages many writers share (docs/POSTGRES.md "Semantics"). */
+
+/** The write intent of `options`, checked (expectedVersion needs a shared storage). */
+export function intentOf(engine: Engine, options: OperationOptions | undefined): WriteIntent {
+  const intent: WriteIntent = {};
+  if (options?.overwrite !== undefined) {
+    if (typeof options.overwrite !== "boolean") throw new InvalidArgumentError("overwrite must be a boolean");
+    intent.overwrite = options.overwrite;
+  }
+  const expected = options?.expectedVersion;
+  if (expected !== undefined) {
+    if (!Number.isSafeInteger(expected) || expected < 0) {
+      throw new InvalidArgumentError("expectedVersion must be a whole number ≥ 0 (store.version(id))");
+    }
+    sharedOf(engine, "expectedVersion");
+    intent.expected = [expected];
+  }
+  return intent;
+}
+
+/** The engine's shared queue, or OPSLOG_INVALID_ARGUMENT naming `what` on a single writer. */
+export function sharedOf(engine: Engine, what: string): NonNullable<Engine["shared"]> {
+  if (!engine.shared) {
+    throw new InvalidArgumentError(
+      `${what} needs a storage many writers share (PostgreSQL); ${engine.storage.location} has one writer, whose reads are always current`,
+    );
+  }
+  return engine.shared;
+}
+
+/**
+ * undo() on a shared log: once everything this store wrote is settled and the state caught up,
+ * this writer's last unit, guarded by the versions it left (engine/shared-undo.ts).
+ * `stillWritable` checks the store again after the waits (it may have closed meanwhile).
+ */
+export async function sharedUndo(engine: Engine, stillWritable: () => Engine): Promise<boolean> {
+  const shared = sharedOf(engine, "undo()");
+  await shared.flush();
+  await shared.catchUp();
+  stillWritable();
+  const unit = readingHistory(() => engine.history.peekUndo());
+  if (!unit) return false;
+  const { changes, expected } = guardedUndo({ history: engine.history, shared, records: engine.records }, unit);
+  await engine.commit(engine.apply(changes, undefined), undefined, { expected });
+  return true;
+}
+
+/** redo() on a shared log, likewise: only if the records are as this writer's undo left them. */
+export async function sharedRedo(engine: Engine, stillWritable: () => Engine): Promise<boolean> {
+  const shared = sharedOf(engine, "redo()");
+  await shared.flush();
+  await shared.catchUp();
+  stillWritable();
+  const unit = readingHistory(() => engine.history.peekRedo());
+  if (!unit) return false;
+  const guarded = readingHistory(() => guardedRedo({ history: engine.history, shared, records: engine.records }, unit));
+  await engine.commit(engine.apply(guarded.changes, undefined), undefined, { expected: guarded.expected });
+  return true;
+}
