@@ -10,6 +10,9 @@
 //
 //   node bench/pg-writes.mjs [--quick] [--json] [--rounds 3] [--seconds 5] [--warmup 1000]
 //                            [--kinds raw,emmett,opslog] [--rows seq,64,4x64] [--url URL]
+//                            [--pool 64]
+//   --pool N: raw and Emmett use N connections per process (default: one per write in flight,
+//   64; the lanes queue on the pool); opslog's storage chooses its own.
 //   --quick: 1 s per cell, 300 ms warm-up, 1 round. --json: one JSON object on stdout instead
 //   of the table. --url: an existing server instead of a throwaway one.
 import os from "node:os";
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     kinds: { type: "string", default: "raw,emmett,opslog" },
     rows: { type: "string", default: "seq,64,4x64" },
     url: { type: "string" },
+    pool: { type: "string" },
   },
 });
 const seconds = Number(values.seconds ?? (values.quick ? 1 : 5));
@@ -44,6 +48,8 @@ const ROWS = {
 };
 const rows = values.rows.split(",");
 const kinds = values.kinds.split(",");
+// Names this run's tables, streams and stores apart from earlier runs on the same --url server.
+const RUN = Date.now().toString(36);
 const log = (line) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 /**
@@ -53,11 +59,12 @@ const log = (line) => (values.json ? process.stderr : process.stdout).write(`${l
  */
 async function runCell(url, kind, rowId, round) {
   const row = ROWS[rowId];
-  const cell = `${kind}_${rowId}_r${round}`.replace(/[^a-z0-9_]/gi, "_");
+  const cell = `${kind}_${rowId}_r${round}_${RUN}`.replace(/[^a-z0-9_]/gi, "_");
   const children = [];
   try {
     for (let p = 0; p < row.procs; p++) {
-      const args = ["--kind", kind, "--url", url, "--cell", cell, "--proc", String(p), "--inflight", String(row.inflight), "--warmup", String(warmup), "--seconds", String(seconds)];
+      const pool = Math.min(row.inflight, Number(values.pool ?? row.inflight));
+      const args = ["--pool", String(pool), "--kind", kind, "--url", url, "--cell", cell, "--proc", String(p), "--inflight", String(row.inflight), "--warmup", String(warmup), "--seconds", String(seconds)];
       const child = startChild(CHILD, args);
       children.push(child);
       const early = await Promise.race([child.ready.then(() => undefined), child.result]);

@@ -4,7 +4,7 @@
 // measured window, their latencies and the errors.
 //
 //   node bench/lib/pg-write-child.mjs --kind raw|emmett|opslog --url URL --cell NAME
-//        [--proc 0] [--inflight 1] [--warmup 1000] [--seconds 5]
+//        [--proc 0] [--inflight 1] [--pool <inflight>] [--warmup 1000] [--seconds 5]
 import { parseArgs } from "node:util";
 import { now, percentile, readyAndWait, report } from "./pg-common.mjs";
 import { WRITERS } from "./pg-writers.mjs";
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     cell: { type: "string" },
     proc: { type: "string", default: "0" },
     inflight: { type: "string", default: "1" },
+    pool: { type: "string" },
     warmup: { type: "string", default: "1000" },
     seconds: { type: "string", default: "5" },
   },
@@ -68,7 +69,7 @@ async function drive(write) {
 
 let writer;
 try {
-  writer = await WRITERS[values.kind]({ url: values.url, cell: values.cell, proc, inflight });
+  writer = await WRITERS[values.kind]({ url: values.url, cell: values.cell, proc, inflight, pool: Number(values.pool ?? inflight) });
 } catch (err) {
   report({ unavailable: err.unavailable === true, error: String(err?.message ?? err).split("\n")[0] });
   process.exit(0);
