@@ -37,7 +37,9 @@ export async function loadOpslogPg() {
     return { Store: core.Store, open: core.open, postgres: pg.postgres };
   } catch (err) {
     const message = String(err?.message ?? err).split("\n")[0];
-    return { error: err?.code === "ERR_MODULE_NOT_FOUND" ? `cannot import it: ${message}` : message };
+    const missing = err?.code === "ERR_MODULE_NOT_FOUND" && message.includes(OPSLOG_PG_MODULE);
+    const where = path.relative(process.cwd(), OPSLOG_PG_MODULE);
+    return { error: missing ? `${where} not found: build it with npm run build` : message };
   }
 }
 
