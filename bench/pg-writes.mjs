@@ -19,8 +19,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { startPgServer } from "../scripts/pg-server.mjs";
-import { fmt, median, startChild } from "./lib/pg-common.mjs";
+import { execFileSync } from "node:child_process";
+import { pgBinDir, startPgServer } from "../scripts/pg-server.mjs";
+import { fmt, median, startChild, syncProbe } from "./lib/pg-common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, "lib", "pg-write-child.mjs");
@@ -147,13 +148,17 @@ function printTable(summary) {
 }
 
 const server = values.url ? undefined : await startPgServer({ maxConnections: 300 });
+const serverVersion = values.url ? "the server at --url" : execFileSync(path.join(pgBinDir(), "postgres"), ["--version"], { encoding: "utf8" }).trim();
 const url = values.url ?? server.url;
 const started = Date.now();
 try {
-  log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}; PostgreSQL at ${values.url ? url : "a throwaway server (fsync on)"}`);
+  log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}; ${serverVersion}${values.url ? ` at ${url}` : ", a throwaway server (fsync on)"}`);
   log(`${rounds} round(s) × ${rows.length} rows × ${kinds.length} kinds, ${seconds} s per cell after ${warmup} ms warm-up`);
   const all = [];
+  const probes = [];
   for (let round = 0; round < rounds; round++) {
+    probes.push(Math.round(syncProbe()));
+    log(`  round ${round + 1}: fdatasync probe ${fmt(probes.at(-1))}/s`);
     const byRow = {};
     for (const rowId of rows) {
       byRow[rowId] = {};
@@ -170,10 +175,10 @@ try {
   }
   const summary = summarise(all);
   if (values.json) {
-    const server15 = "PostgreSQL (scripts/pg-server.mjs)";
-    process.stdout.write(`${JSON.stringify({ node: process.version, cores: os.cpus().length, server: server15, seconds, warmup, rounds, rows: summary, ms: Date.now() - started }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ node: process.version, cores: os.cpus().length, server: serverVersion, seconds, warmup, rounds, fdatasyncProbes: probes, rows: summary, ms: Date.now() - started }, null, 2)}\n`);
   } else {
     printTable(summary);
+    log(`fdatasync/s probes (200-byte appends, 0.3 s, at the start of each round): ${probes.map((x) => fmt(x)).join(", ")}`);
   }
 } finally {
   server?.stop();

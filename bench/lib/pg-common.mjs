@@ -5,6 +5,8 @@
 // works, then prints one line "result <json>" and exits. Everything else it prints is passed
 // through to stderr (so a failing child explains itself).
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeRecord } from "./records.mjs";
@@ -113,4 +115,27 @@ export async function readyAndWait() {
 /** In a child: prints the result line. */
 export function report(result) {
   process.stdout.write(`result ${JSON.stringify(result)}\n`);
+}
+
+/**
+ * fdatasync/s of 200-byte appends for `ms` (default 300) in a temporary file: the disk's sync
+ * rate right now (the server's WAL flushes run on the same shared disk, and it drifts).
+ */
+export function syncProbe(ms = 300) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opslog-sync-probe-"));
+  try {
+    const fd = fs.openSync(path.join(dir, "append.log"), "a");
+    const buf = Buffer.from(`${JSON.stringify(makeRecord(1))}\n`);
+    const start = now();
+    let n = 0;
+    while (now() - start < ms) {
+      fs.writeSync(fd, buf);
+      fs.fdatasyncSync(fd);
+      n++;
+    }
+    fs.closeSync(fd);
+    return (n * 1000) / (now() - start);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
