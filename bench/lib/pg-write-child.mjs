@@ -67,6 +67,13 @@ async function drive(write) {
   };
 }
 
+// A rejection nobody awaits (a writer's background work failing) ends the cell with its message
+// instead of a bare stack trace.
+process.on("unhandledRejection", (err) => {
+  report({ error: `unhandled rejection: ${String(err?.message ?? err).split("\n")[0]} (${err?.code ?? "no code"})` });
+  process.exit(1);
+});
+
 let writer;
 try {
   writer = await WRITERS[values.kind]({ url: values.url, cell: values.cell, proc, inflight, pool: Number(values.pool ?? inflight) });
@@ -76,6 +83,10 @@ try {
 }
 await readyAndWait();
 const result = await drive(writer.write);
-await writer.close();
+try {
+  await writer.close();
+} catch (err) {
+  result.closeError = String(err?.message ?? err).split("\n")[0];
+}
 report(result);
 process.exit(0);
