@@ -152,7 +152,7 @@ function printTable(results) {
   log("| follower | ops | not seen | p50 | p99 | max |");
   log("|---|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    if (r.error) log(`| ${label[r.mode] ?? r.mode} | not available (${r.error}) | | | | |`);
+    if (r.error) log(`| ${label[r.mode] ?? r.mode} | ${r.unavailable ? "not available" : "failed"} (${r.error}) | | | | |`);
     else log(`| ${label[r.mode] ?? r.mode} | ${r.ops} | ${r.missed} | ${fmt(r.p50ms, 2)} ms | ${fmt(r.p99ms, 2)} ms | ${fmt(r.maxms, 2)} ms |`);
   }
 }
@@ -170,7 +170,7 @@ try {
   for (const mode of values.modes.split(",")) {
     const r = await measure(mode, url, run);
     results.push(r);
-    if (r.error) log(`${mode === "raw" ? "raw" : "opslog"} (${mode}): not available (${r.error})`);
+    if (r.error) log(`${mode === "raw" ? "raw" : "opslog"} (${mode}): ${r.unavailable ? "not available" : "failed"} (${r.error})`);
     else log(`${mode}: p50 ${fmt(r.p50ms, 2)} ms, p99 ${fmt(r.p99ms, 2)} ms, max ${fmt(r.maxms, 2)} ms (${r.ops} ops, ${r.missed} not seen, writer ${r.writerSetsPerSec}/s)`);
   }
   if (values.json) process.stdout.write(`${JSON.stringify({ node: process.version, rate, seconds, results }, null, 2)}\n`);
