@@ -49,9 +49,10 @@ function run(bin, args) {
 }
 
 /**
- * Starts a server; `options.port` to choose one. Returns its URL (database "postgres", user
- * "postgres", trust authentication on 127.0.0.1) and functions to stop it for good, crash it
- * (`pg_ctl stop -m immediate`: what a power cut does to the server process) and start it again.
+ * Starts a server; `options.port` to choose one, `options.maxConnections` (default 200).
+ * Returns its URL (database "postgres", user "postgres", trust authentication on 127.0.0.1)
+ * and functions to stop it for good, crash it (`pg_ctl stop -m immediate`: what a power cut
+ * does to the server process) and start it again.
  */
 export async function startPgServer(options = {}) {
   const bin = pgBinDir();
@@ -60,7 +61,8 @@ export async function startPgServer(options = {}) {
   const data = join(dir, "data");
   run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"]);
   const port = options.port ?? (await freePort());
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on`;
+  const maxConnections = options.maxConnections ?? 200;
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=${maxConnections} -c fsync=on`;
   const start = () => run(join(bin, "pg_ctl"), ["-D", data, "-l", join(dir, "log"), "-w", "-o", settings, "start"]);
   const stopWith = (mode) => run(join(bin, "pg_ctl"), ["-D", data, "-m", mode, "-w", "stop"]);
   start();
