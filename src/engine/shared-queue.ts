@@ -70,6 +70,11 @@ export class SharedQueue implements WriteQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly stopWake: () => void;
   private failures = 0;
+  /**
+   * A commit whose outcome is known but not yet applied (its operations still to fetch): its
+   * units are never sent again; the lane retries the fetch until it succeeds.
+   */
+  private decided: { group: PendingUnit[]; outcome: SharedOutcome; own: Set<number> } | undefined;
 
   constructor(
     private readonly log: SharedLog,
@@ -172,7 +177,8 @@ export class SharedQueue implements WriteQueue {
       this.wanted = false;
       clearTimeout(this.timer);
       try {
-        if (this.units.length > 0) await this.commitNext();
+        if (this.decided) await this.applyDecided();
+        else if (this.units.length > 0) await this.commitNext();
         else await this.fetchMore();
         if (this.failures > 0) this.host.followError(undefined);
         this.failures = 0;
@@ -181,7 +187,8 @@ export class SharedQueue implements WriteQueue {
         this.host.followError(error);
       }
       this.arm();
-      if (this.units.length > 0) this.wanted = true;
+      // After a failure the timer (with backoff) runs the lane again, not this loop at once.
+      if (this.units.length > 0 && this.failures === 0) this.wanted = true;
     }
     if (this.units.length === 0) this.wakeIdle();
   }
@@ -216,9 +223,20 @@ export class SharedQueue implements WriteQueue {
     assert(outcome.units.length === group.length, "one outcome per unit");
     const own = new Set<number>();
     outcome.units.forEach((result, i) => this.record(group[i]!, result, own));
-    let ops = outcome.ops?.ops;
     if (outcome.ops) this.schemaVersion = outcome.ops.schemaVersion;
+    this.decided = { group, outcome, own };
+    await this.applyDecided();
+  }
+
+  /** Applies the decided commit once the operations through its head are at hand. */
+  private async applyDecided(): Promise<void> {
+    const decided = this.decided;
+    assert(decided !== undefined, "a decided commit to apply");
+    const { group, outcome, own } = decided;
+    let ops = outcome.ops?.ops;
     if (ops === undefined || (ops.length > 0 && ops[0]!.seq > this.confirmed + 1)) ops = await this.fetchThrough(outcome.head);
+    assert(this.decided === decided, "one decided commit at a time");
+    this.decided = undefined;
     this.reconcile(ops, own, group.map((unit, i) => [unit, outcome.units[i]!]));
   }
 
