@@ -21,7 +21,8 @@ export interface WriterOptions {
   stores: string[];
   count: number;
   seed: number;
-  commitTimeoutMs?: number;
+  /** One for all writers, or one per writer. Default 20 000. */
+  commitTimeoutMs?: number | number[];
 }
 
 export interface Event {
@@ -52,6 +53,7 @@ export interface Writer {
 
 export async function startWriters(options: WriterOptions): Promise<Writer[]> {
   const dir = tempDir();
+  const timeout = options.commitTimeoutMs ?? 20_000;
   const writers = Array.from({ length: options.count }, (_, index) => {
     const reportPath = path.join(dir, `writer-${index}.jsonl`);
     fs.writeFileSync(reportPath, "");
@@ -61,13 +63,15 @@ export async function startWriters(options: WriterOptions): Promise<Writer[]> {
       seed: options.seed * 31 + index,
       child: index,
       report: reportPath,
-      commitTimeoutMs: options.commitTimeoutMs ?? 20_000,
+      commitTimeoutMs: typeof timeout === "number" ? timeout : timeout[index]!,
     };
     const child = fork(childScript, [JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const writer: Writer = { index, child, reportPath, killed: false, events: () => readEvents(reportPath) };
     return writer;
   });
+  const started = Date.now();
   await Promise.all(writers.map((w) => message(w, "ready")));
+  if (process.env.OPSLOG_MP_VERBOSE) console.log(`writers ready in ${Date.now() - started} ms`);
   return writers;
 }
 
@@ -118,6 +122,7 @@ export function killWriter(writer: Writer): Promise<void> {
  */
 export async function stopWriters(writers: Writer[], serverUrl: string, stores: string[]): Promise<number[]> {
   const live = writers.filter((w) => !w.killed);
+  const started = Date.now();
   await Promise.all(live.map((w) => {
     const stopped = message(w, "stopped");
     w.child.send({ cmd: "stop" });
@@ -130,12 +135,16 @@ export async function stopWriters(writers: Writer[], serverUrl: string, stores: 
     heads.push(fresh.stats().seq);
     await fresh.close();
   }
+  const headsAt = Date.now();
   await Promise.all(live.map((w) => {
     const final = message(w, "final");
     const exited = new Promise((resolve) => w.child.once("exit", resolve));
     w.child.send({ cmd: "converge", heads });
     return final.then(() => exited);
   }));
+  if (process.env.OPSLOG_MP_VERBOSE) {
+    console.log(`stopped and read heads in ${headsAt - started} ms, converged in ${Date.now() - headsAt} ms`);
+  }
   return heads;
 }
 
@@ -210,7 +219,8 @@ function checkWrites(log: readonly Operation[], events: Event[][], s: number, wr
       expect(issue!.e, `${tag} is issued first`).toBe("issue");
       expect(outcomes.length, `${tag} has at most one outcome`).toBeLessThanOrEqual(1);
       const found = units.get(tag) ?? [];
-      expect(found.length, `${tag} is in the log at most once`).toBeLessThanOrEqual(1);
+      const story = () => JSON.stringify({ events: [issue, ...outcomes], log: found });
+      expect(found.length, `${tag} is in the log at most once: ${story()}`).toBeLessThanOrEqual(1);
       if (found.length === 1) expect(found[0]!.length, `${tag} is whole`).toBe(issue!.size);
       const outcome = outcomes[0];
       if (outcome === undefined) {
@@ -224,7 +234,7 @@ function checkWrites(log: readonly Operation[], events: Event[][], s: number, wr
         summary.io++; // unknown outcome: it may or may not be in the log
       } else {
         expect(outcome.code, `${tag} (${issue!.kind}) failed: ${outcome.message}`).toBe("OPSLOG_CONFLICT");
-        expect(found.length, `conflict-refused ${tag} is not in the log`).toBe(0);
+        expect(found.length, `conflict-refused ${tag} is not in the log: ${story()}`).toBe(0);
         summary.conflicts++;
       }
     }

@@ -40,11 +40,21 @@ function report(entry) {
 }
 
 async function openStore(name) {
-  const store = new Store();
-  await store.open(
-    postgres({ connectionString: config.url, store: name, pollMs: 50, max: 4, commitTimeoutMs: config.commitTimeoutMs }),
-  );
-  return store;
+  for (let attempt = 1; ; attempt++) {
+    const store = new Store();
+    const storage = postgres({
+      connectionString: config.url, store: name, pollMs: 50, max: 4, commitTimeoutMs: config.commitTimeoutMs,
+    });
+    try {
+      await store.open(storage);
+      return store;
+    } catch (error) {
+      // The server may be down (a crash test): try again, as a program would, for a while.
+      if (error?.code !== "OPSLOG_IO" || attempt >= 100) throw error;
+      report({ e: "open-retry", message: String(error.message) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 const stores = [];
@@ -150,7 +160,12 @@ async function run() {
       // close() settles queued writes, but an update() retrying after a conflict would then
       // meet a closed store (OPSLOG_CLOSED): let every call finish first.
       await Promise.all(outstanding);
-      await stores[s].close();
+      // With the server down, close() rejects (OPSLOG_IO: its checkpoint could not be written)
+      // yet the store is closed and nothing written is lost.
+      await stores[s].close().catch((error) => {
+        if (error?.code !== "OPSLOG_IO") throw error;
+        report({ e: "close-failed", store: s, message: String(error.message) });
+      });
       stores[s] = await openStore(config.stores[s]);
     } else {
       const done = write(s);

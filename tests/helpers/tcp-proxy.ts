@@ -14,6 +14,8 @@ export interface TcpProxy {
   cutInReply(marker: string, bytes: number): void;
   /** Stops cutting inside replies (connections already armed are still cut). */
   stopCutting(): void;
+  /** From now on, forwards nothing either way (a server that stopped answering), or again. */
+  hold(on: boolean): void;
   /** How many connections were cut so far. */
   readonly cuts: number;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const live = new Set<Pair>();
   let armed: { marker: string; bytes: number } | undefined;
   let cuts = 0;
+  let held = false;
   const cut = (pair: Pair): void => {
     if (pair.dead) return;
     pair.dead = true;
@@ -48,12 +51,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       socket.on("close", () => cut(pair));
     }
     client.on("data", (chunk: Buffer) => {
-      if (pair.dead) return;
+      if (pair.dead || held) return;
       if (armed && pair.budget === undefined && chunk.includes(armed.marker)) pair.budget = armed.bytes;
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
-      if (pair.dead) return;
+      if (pair.dead || held) return;
       if (pair.budget === undefined || chunk.length < pair.budget) {
         if (pair.budget !== undefined) pair.budget -= chunk.length;
         client.write(chunk);
@@ -78,6 +81,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     cutInReply: (marker, bytes) => {
       armed = { marker, bytes };
+    },
+    hold: (on) => {
+      held = on;
     },
     stopCutting: () => {
       armed = undefined;
