@@ -250,7 +250,7 @@ function checkBases(
 }
 
 /** The first compensation of each record in an undo unit follows the operation it reverts. */
-function checkUndos(log: readonly Operation[]): void {
+export function checkUndos(log: readonly Operation[]): void {
   const lastOn = new Map<string, number>();
   const seenInUnit = new Set<string>();
   let unit = 0;

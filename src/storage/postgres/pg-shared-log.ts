@@ -135,7 +135,7 @@ export class PgSharedLog implements SharedLog {
         } else if (error !== timedOut) {
           lastError = error;
         }
-        if (error === timedOut || Date.now() + pause >= deadline || !isRetryable(error)) {
+        if (error === timedOut || Date.now() >= deadline || !isRetryable(error)) {
           throw new IoError(
             `${location}: the outcome of commit ${id} is unknown: no answer from the server ` +
               `within ${commitTimeoutMs} ms (${attempts} attempts; last: ` +
@@ -144,7 +144,8 @@ export class PgSharedLog implements SharedLog {
             lastError,
           );
         }
-        await sleep(pause);
+        // The last pause ends at the deadline: that attempt still counts (then OPSLOG_IO).
+        await sleep(Math.min(pause, deadline - Date.now()));
         pause = nextBackoff(pause);
       }
     }
