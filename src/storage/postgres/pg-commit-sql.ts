@@ -26,7 +26,7 @@ create or replace function ${s}.opslog_commit(p_store integer, p_commit text, p_
   p_after bigint, p_unit_end integer[], p_overwrite boolean[], p_op text[], p_id text[],
   p_data text[], p_meta text[], p_undo bigint[], p_redo bigint[], p_archive text[],
   p_kind text[], p_base bigint[])
-returns text language plpgsql as $f$
+returns text language plpgsql set plan_cache_mode = force_generic_plan as $f$
 declare
   s record; v_done text; v_head bigint; v_ts bigint; v_now bigint; v_bytes bigint := 0;
   n integer := coalesce(array_length(p_id, 1), 0); v_start integer := 1; v_end integer;
