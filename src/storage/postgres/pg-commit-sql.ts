@@ -9,14 +9,15 @@ import { opBytesSql, opRowSql } from "./pg-sql-parts.js";
 /**
  * The store row is locked first (FOR UPDATE): commits on one store are serialised, so seqs
  * are gapless in commit order and a reader never needs to reason about transactions in flight.
- * The state rows of every id are then read by one statement run after the lock, so it reads
- * what the previous lock holder committed (one CTE with the lock would read from before it).
+ * The state row of every id is then read by a statement run after the lock, so it reads what
+ * the previous lock holder committed (one CTE with the lock would read from before it).
  * From that read the function follows, change by change, what each id's state becomes as the
  * units before it are stored or refused: every base check and every prev sees exactly what the
  * row-by-row statements would have seen. Then one statement stores every operation, one
  * moves every touched state row (the last change of each id), one moves the head.
  *
- * Changes come as parallel arrays; `p_unit_end[u]` is the index of unit u's last change. Base
+ * Changes come as parallel arrays; `p_unit_end[u]` is the index of unit u's last change,
+ * `p_prev_i[i]` the index of the previous change of the same id (null when none). Base
  * kinds: 's' seen, 'v' version, 'a' absent, 'c' chained. Returns the outcome as JSON text, with
  * the operations (p_after, head] when they are at most 1000 and all retained.
  */
@@ -25,7 +26,7 @@ export function commitFunction(s: string): string {
 create or replace function ${s}.opslog_commit(p_store integer, p_commit text, p_schema integer,
   p_after bigint, p_unit_end integer[], p_overwrite boolean[], p_op text[], p_id text[],
   p_data text[], p_meta text[], p_undo bigint[], p_redo bigint[], p_archive text[],
-  p_kind text[], p_base bigint[])
+  p_kind text[], p_base bigint[], p_prev_i integer[])
 returns text language plpgsql set plan_cache_mode = force_generic_plan as $f$
 declare
   s record; v_done text; v_head bigint; v_ts bigint; v_now bigint; v_bytes bigint := 0;
@@ -34,8 +35,9 @@ declare
   v_result text; v_ops text; v_others text; i integer; p integer; c integer;
   -- the state rows as read after the lock, per change (db_ex: the row exists)
   db_ex boolean[]; db_ver bigint[]; db_val text[]; db_cre bigint[];
-  -- the earlier change on the same id (null: none), and the latest one in an earlier unit
-  v_prev_i integer[]; v_chain integer[];
+  -- the earlier change on the same id (null: none; computed by the caller, pg-codec.ts), and
+  -- the latest one in an earlier unit
+  v_prev_i integer[] := p_prev_i; v_chain integer[];
   -- the id's state before the change's unit (b_) and after the change (a_)
   b_ex boolean[]; b_ver bigint[]; b_val text[]; b_cre bigint[];
   a_ex boolean[]; a_ver bigint[]; a_val text[]; a_cre bigint[];
@@ -59,14 +61,15 @@ begin
   o_seq := array_fill(null::bigint, array[n]); o_ts := o_seq; o_batch := o_seq; a_cre := o_seq;
   o_prev := array_fill(null::text, array[n]);
   v_now := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
-  -- A statement of its own, after the lock: it sees the last lock holder's commit.
-  select array_agg(st.id is not null order by r.ord), array_agg(st.version order by r.ord),
-      array_agg(st.value::text order by r.ord), array_agg(st.created order by r.ord),
-      array_agg(r.prev_i order by r.ord)
-    into db_ex, db_ver, db_val, db_cre, v_prev_i
-    from (select u.id, u.ord, lag(u.ord) over (partition by u.id order by u.ord) as prev_i
-          from unnest(p_id) with ordinality as u(id, ord)) r
-    left join ${s}.state st on st.store = p_store and st.id = r.id;
+  -- Each id's state row, read once (at its first change) by statements run after the lock, so
+  -- they see the last lock holder's commit. A key lookup costs less than one set-based read.
+  for i in 1 .. n loop
+    if v_prev_i[i] is null then
+      select value::text, version, created into w_val, w_ver, w_cre from ${s}.state
+        where store = p_store and id = p_id[i];
+      db_ex[i] := found; db_val[i] := w_val; db_ver[i] := w_ver; db_cre[i] := w_cre;
+    end if;
+  end loop;
   for u in 1 .. coalesce(array_length(p_unit_end, 1), 0) loop
     v_end := p_unit_end[u]; v_stale := '{}';
     for i in v_start .. v_end loop

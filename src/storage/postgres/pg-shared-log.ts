@@ -66,7 +66,7 @@ export class PgSharedLog implements SharedLog {
     const { pool, storeId } = this.context.live("shared.commit");
     const text =
       `select ${ident(schema)}.opslog_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ` +
-      `$12, $13, $14, $15)`;
+      `$12, $13, $14, $15, $16)`;
     const values = [storeId, ...commitParams(request)];
     const json = await this.callUntilKnown(pool, request.id, text, values);
     const outcome = decodeOutcome(json, request.schemaVersion);

@@ -15,7 +15,7 @@ import { opBytesSql, opRowSql } from "./pg-sql-parts.js";
 export { opBytesSql };
 
 /** Version of the tables and functions below; the meta table records the one installed. */
-export const pgSchemaVersion = 1;
+export const pgSchemaVersion = 2;
 
 /** Quotes `name` as an SQL identifier. */
 export function ident(name: string): string {
@@ -26,8 +26,13 @@ export function ident(name: string): string {
 export function migrationSteps(schema: string, from: number): string[] {
   const s = ident(schema);
   const steps: string[] = [];
-  if (from < 1) {
-    steps.push(tablesV1(s), opsFunction(s), fetchFunction(s), commitFunction(s), appendFunction(s));
+  if (from < 1) steps.push(tablesV1(s));
+  if (from < 2) {
+    // Version 2: opslog_commit takes each change's previous index (one more parameter).
+    steps.push(`drop function if exists ${s}.opslog_commit(integer, text, integer, bigint, ` +
+      "integer[], boolean[], text[], text[], text[], text[], bigint[], bigint[], text[], text[], " +
+      "bigint[])");
+    steps.push(opsFunction(s), fetchFunction(s), commitFunction(s), appendFunction(s));
   }
   return steps;
 }
