@@ -1,8 +1,8 @@
 /**
  * opslog_commit, the PL/pgSQL function behind SharedLog.commit (pg-shared-log.ts), for one
- * schema `s` (already quoted). Its cost is a fixed number of statements per commit, whatever
- * the number of changes: the per-change work is plain variable work, which PL/pgSQL does in
- * microseconds, while every SQL statement it runs costs tens (bench/pg-commit-profile.md).
+ * schema `s` (already quoted). Its statements are a fixed number per commit plus one key lookup
+ * per distinct id: the rest of the per-change work is plain variable work, which PL/pgSQL does
+ * in microseconds, while every SQL statement it runs costs tens (bench/pg-commit-profile.md).
  */
 import { opBytesSql, opRowSql } from "./pg-sql-parts.js";
 
