@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type * as Pg from "pg";
 import { IoError, OpslogError } from "../../errors.js";
 
@@ -27,13 +28,20 @@ export const rawTypes: Pg.CustomTypesConfig = {
   getTypeParser: (() => (text: string) => text) as unknown as Pg.CustomTypesConfig["getTypeParser"],
 };
 
-/** Runs `text` with raw (text) columns, rows as arrays. */
+/**
+ * Runs `text` with raw (text) columns, rows as arrays; `prepared`: as a named prepared
+ * statement, parsed and planned once per connection (the name is made from the text, so one
+ * pool may serve many schemas).
+ */
 export async function queryRows(
   client: Queryable,
   text: string,
   values: unknown[] = [],
+  prepared = false,
 ): Promise<(string | null)[][]> {
-  const result = await client.query({ text, values, types: rawTypes, rowMode: "array" });
+  const config: Pg.QueryArrayConfig = { text, values, types: rawTypes, rowMode: "array" };
+  if (prepared) config.name = statementName(text);
+  const result = await client.query(config);
   return result.rows as (string | null)[][];
 }
 
@@ -42,9 +50,22 @@ export async function queryValue(
   client: Queryable,
   text: string,
   values: unknown[] = [],
+  prepared = false,
 ): Promise<string | null | undefined> {
-  const rows = await queryRows(client, text, values);
+  const rows = await queryRows(client, text, values, prepared);
   return rows[0]?.[0];
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name for `text`: opslog_ and a hash of the text. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `opslog_${createHash("sha1").update(text).digest("hex").slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** SQLSTATEs our functions raise: the store's schema version differs; the store is gone. */

@@ -87,7 +87,20 @@ export function commitParams(request: SharedCommit): unknown[] {
   }
   const { op, id, data, meta, undo, redo, archive } = columns;
   return [request.id, request.schemaVersion, request.after, unitEnd, overwrite, op, id, data,
-    meta, undo, redo, archive, kinds, bases];
+    meta, undo, redo, archive, kinds, bases, previousIndexes(id)];
+}
+
+/** For each change, the 1-based index of the previous change of the same id, or null. */
+function previousIndexes(ids: readonly string[]): (number | null)[] {
+  const last = new Map<string, number>();
+  const previous: (number | null)[] = new Array<number | null>(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const seen = last.get(ids[i]!);
+    assert(seen === undefined || seen < i + 1, "a previous change comes before");
+    previous[i] = seen ?? null;
+    last.set(ids[i]!, i + 1);
+  }
+  return previous;
 }
 
 /** The parameters of opslog_append (pg-sql.ts) for `group`, after the store id. */

@@ -8,7 +8,8 @@ import { backoffFirstMs, nextBackoff, sleep } from "./pg-client.js";
  * notifications sent while it was away are lost.
  */
 export class PgListener {
-  private readonly wakes = new Set<() => void>();
+  /** Called with the head a notification names, or undefined (a poll, a reconnection). */
+  private readonly wakes = new Set<(head: number | undefined) => void>();
   private running = false;
   private loop: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -20,7 +21,7 @@ export class PgListener {
     private readonly pollMs: number,
   ) {}
 
-  subscribe(wake: () => void): () => void {
+  subscribe(wake: (head: number | undefined) => void): () => void {
     this.wakes.add(wake);
     if (!this.running) this.start();
     return () => {
@@ -47,8 +48,8 @@ export class PgListener {
     this.loop = this.listenLoop();
   }
 
-  private wakeAll(): void {
-    for (const wake of [...this.wakes]) wake();
+  private wakeAll(head?: number): void {
+    for (const wake of [...this.wakes]) wake(head);
   }
 
   private async listenLoop(): Promise<void> {
@@ -76,7 +77,7 @@ export class PgListener {
       client.on("error", () => resolve());
       client.on("end", () => resolve());
     });
-    client.on("notification", () => this.wakeAll());
+    client.on("notification", (message) => this.wakeAll(headOf(message.payload)));
     try {
       if (this.running) await client.query(`listen ${this.channel}`);
       if (!first) this.wakeAll(); // notifications sent while disconnected are lost
@@ -87,4 +88,10 @@ export class PgListener {
       release();
     }
   }
+}
+
+/** The head a commit's notification names (pg-shared-log.ts); undefined when it names none. */
+function headOf(payload: string | undefined): number | undefined {
+  const head = Number(payload);
+  return payload !== undefined && Number.isSafeInteger(head) && head > 0 ? head : undefined;
 }

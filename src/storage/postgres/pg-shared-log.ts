@@ -30,6 +30,8 @@ export interface SharedLogContext {
   readonly commitTimeoutMs: number;
   /** The open session's connections (asserts that the storage is open). */
   live(verb: string): { pool: Pg.Pool; storeId: number; channel: string; listener: PgListener };
+  /** The highest head a commit or fetch of this session learned. */
+  knownHead(): number;
   /** Called with the head and oldest retained seq whenever a commit or fetch learns them. */
   learned(head: number, oldest: number | undefined): void;
   /** Keeps track of background work (NOTIFY) that close() waits for. */
@@ -54,6 +56,7 @@ export class PgSharedLog implements SharedLog {
   readonly pollMs = 0;
   private notifying = false;
   private notifyAgain = false;
+  private notifyHead = 0;
 
   constructor(private readonly context: SharedLogContext) {}
 
@@ -63,13 +66,13 @@ export class PgSharedLog implements SharedLog {
     const { pool, storeId } = this.context.live("shared.commit");
     const text =
       `select ${ident(schema)}.opslog_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ` +
-      `$12, $13, $14, $15)`;
+      `$12, $13, $14, $15, $16)`;
     const values = [storeId, ...commitParams(request)];
     const json = await this.callUntilKnown(pool, request.id, text, values);
     const outcome = decodeOutcome(json, request.schemaVersion);
     assert(outcome.units.length === request.units.length, "one outcome per unit");
     this.context.learned(outcome.head, undefined);
-    this.notify(pool);
+    this.notify(pool, outcome.head);
     return outcome;
   }
 
@@ -79,9 +82,8 @@ export class PgSharedLog implements SharedLog {
     const { pool, storeId } = this.context.live("shared.fetch");
     let json;
     try {
-      json = await queryValue(pool, `select ${ident(schema)}.opslog_fetch($1, $2, $3)`, [
-        storeId, afterSeq, Math.max(1, limit),
-      ]);
+      const text = `select ${ident(schema)}.opslog_fetch($1, $2, $3)`;
+      json = await queryValue(pool, text, [storeId, afterSeq, Math.max(1, limit)], true);
     } catch (error) {
       throw pgIoError(location, "reading the log", error);
     }
@@ -98,8 +100,16 @@ export class PgSharedLog implements SharedLog {
     return { ops, schemaVersion: parsed.schema };
   }
 
+  /**
+   * Wakes the engine for others' commits. A notification naming a head this process already
+   * learned (its own commit's, or one whose operations came with an outcome or a fetch) is
+   * dropped: waking for it would only cost a fetch that finds nothing, competing with the next
+   * commit. Polls and reconnections always wake.
+   */
   onCommit(wake: () => void): () => void {
-    return this.context.live("shared.onCommit").listener.subscribe(wake);
+    return this.context.live("shared.onCommit").listener.subscribe((head) => {
+      if (head === undefined || head > this.context.knownHead()) wake();
+    });
   }
 
   /**
@@ -122,7 +132,7 @@ export class PgSharedLog implements SharedLog {
     for (;;) {
       attempts++;
       try {
-        const json = await beforeDeadline(queryValue(pool, text, values), deadline);
+        const json = await beforeDeadline(queryValue(pool, text, values, true), deadline);
         assert(typeof json === "string", "opslog_commit returns text");
         return json;
       } catch (error) {
@@ -151,8 +161,12 @@ export class PgSharedLog implements SharedLog {
     }
   }
 
-  /** A wake-up for the other writers, after the commit and outside it, coalesced. */
-  private notify(pool: Pg.Pool): void {
+  /**
+   * A wake-up for the other writers naming the new head, after the commit and outside it,
+   * coalesced: while one is on its way, later ones become one, with the latest head.
+   */
+  private notify(pool: Pg.Pool, head: number): void {
+    this.notifyHead = Math.max(this.notifyHead, head);
     if (this.notifying) {
       this.notifyAgain = true;
       return;
@@ -160,7 +174,7 @@ export class PgSharedLog implements SharedLog {
     this.notifying = true;
     const { channel } = this.context.live("shared.commit");
     const sent = pool
-      .query("select pg_notify($1, '')", [channel])
+      .query("select pg_notify($1, $2)", [channel, String(this.notifyHead)])
       .then(
         () => undefined,
         () => undefined, // a hint: the others poll anyway
@@ -169,7 +183,7 @@ export class PgSharedLog implements SharedLog {
         this.notifying = false;
         if (this.notifyAgain) {
           this.notifyAgain = false;
-          this.notify(pool);
+          this.notify(pool, this.notifyHead);
         }
       });
     this.context.track(sent);

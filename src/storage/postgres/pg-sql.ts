@@ -9,9 +9,13 @@
  * reads inside a value (`->` on json re-parses it and refuses lone surrogate escapes); values
  * are only cast from text and embedded as they are.
  */
+import { commitFunction } from "./pg-commit-sql.js";
+import { opBytesSql, opRowSql } from "./pg-sql-parts.js";
+
+export { opBytesSql };
 
 /** Version of the tables and functions below; the meta table records the one installed. */
-export const pgSchemaVersion = 1;
+export const pgSchemaVersion = 2;
 
 /** Quotes `name` as an SQL identifier. */
 export function ident(name: string): string {
@@ -22,8 +26,13 @@ export function ident(name: string): string {
 export function migrationSteps(schema: string, from: number): string[] {
   const s = ident(schema);
   const steps: string[] = [];
-  if (from < 1) {
-    steps.push(tablesV1(s), opsFunction(s), fetchFunction(s), commitFunction(s), appendFunction(s));
+  if (from < 1) steps.push(tablesV1(s));
+  if (from < 2) {
+    // Version 2: opslog_commit takes each change's previous index (one more parameter).
+    steps.push(`drop function if exists ${s}.opslog_commit(integer, text, integer, bigint, ` +
+      "integer[], boolean[], text[], text[], text[], text[], bigint[], bigint[], text[], text[], " +
+      "bigint[])");
+    steps.push(opsFunction(s), fetchFunction(s), commitFunction(s), appendFunction(s));
   }
   return steps;
 }
@@ -87,16 +96,24 @@ create table if not exists ${s}.archive (
  * opslog_ops(store, from, to): the operations with from ≤ seq ≤ to as one JSON array of
  * [seq, ts micros, op, id, data, prev, batch, meta, undo, redo, archive] (values embedded as
  * stored): one string to send and one JSON.parse, far cheaper than a row object per op.
+ * PL/pgSQL, not SQL: PostgreSQL 15 plans a SQL function's body again at every call (about
+ * 0.25 ms here), a PL/pgSQL function's plan is kept for the session.
  */
 function opsFunction(s: string): string {
   return `
 create or replace function ${s}.opslog_ops(p_store integer, p_from bigint, p_to bigint)
-returns text language sql stable as $f$
-  select coalesce(json_agg(json_build_array(seq, ts, op, id::json, data, prev, batch, meta,
-    undo, redo, archive::json) order by seq)::text, '[]')
-  from ${s}.ops where store = p_store and seq >= p_from and seq <= p_to
+returns text language plpgsql stable as $f$
+declare
+  v_text text;
+begin
+  select coalesce(json_agg(${opRowSql("seq", "ts", "op", "id::json", "data", "prev", "batch",
+    "meta", "undo", "redo", "archive::json")} order by seq)::text, '[]')
+    into v_text from ${s}.ops where store = p_store and seq >= p_from and seq <= p_to;
+  return v_text;
+end
 $f$;`;
 }
+
 
 /**
  * opslog_fetch(store, after, limit): `{"head","oldest","schema","ops"}` with the operations
@@ -128,11 +145,6 @@ end
 $f$;`;
 }
 
-/** Bytes an operation counts for in historyBytes (the same sum when it is pruned). */
-export function opBytesSql(id: string, data: string, meta: string, prev: string): string {
-  return `(64 + octet_length(${id}) + coalesce(octet_length(${data}), 0) + ` +
-    `coalesce(octet_length(${meta}), 0) + coalesce(octet_length(${prev}), 0))`;
-}
 
 /** Stores one operation and moves the record's state row (shared by both commit functions). */
 function storeOpStatements(s: string, seq: string, ts: string, prev: string, batch: string,
@@ -150,99 +162,6 @@ function storeOpStatements(s: string, seq: string, ts: string, prev: string, bat
         `(${prev})::text`)};`;
 }
 
-/**
- * opslog_commit: one shared commit (storage/shared-port.ts SharedLog.commit), whole, in one
- * call. The store row is locked first (FOR UPDATE): commits on one store are serialised, so seqs
- * are gapless in commit order and a reader never needs to reason about transactions in flight.
- * Every base is checked by a statement run after the lock, so it reads the versions the
- * previous lock holder committed (one CTE would read them from before its commit).
- *
- * Changes come as parallel arrays; `p_unit_end[u]` is the index of unit u's last change. Base
- * kinds: 's' seen, 'v' version, 'a' absent, 'c' chained. Returns the outcome as JSON text, with
- * the operations (p_after, head] when they are at most 1000 and all retained.
- */
-function commitFunction(s: string): string {
-  return `
-create or replace function ${s}.opslog_commit(p_store integer, p_commit text, p_schema integer,
-  p_after bigint, p_unit_end integer[], p_overwrite boolean[], p_op text[], p_id text[],
-  p_data text[], p_meta text[], p_undo bigint[], p_redo bigint[], p_archive text[],
-  p_kind text[], p_base bigint[])
-returns text language plpgsql as $f$
-declare
-  s record; v_done text; v_head bigint; v_ts bigint; v_now bigint; v_bytes bigint := 0;
-  v_units text[] := '{}'; v_stored boolean[] := '{}'; v_start integer := 1; v_end integer;
-  v_stale text[]; v_value json; v_version bigint; v_found boolean; v_bad boolean;
-  v_first bigint; v_batch bigint; v_result text; v_item text; i integer; j integer;
-begin
-  select head, last_ts, schema_version, oldest_seq into s from ${s}.stores
-    where store = p_store for update;
-  if not found then
-    raise exception 'opslog: store % does not exist', p_store using errcode = 'OL002';
-  end if;
-  select outcome::text into v_done from ${s}.commits where store = p_store and commit_id = p_commit;
-  if found then return v_done; end if;
-  if s.schema_version <> p_schema then
-    raise exception 'opslog: the store is at schema version %, this writer at %',
-      s.schema_version, p_schema using errcode = 'OL001';
-  end if;
-  v_head := s.head; v_ts := s.last_ts;
-  v_now := (extract(epoch from clock_timestamp()) * 1000000)::bigint;
-  for u in 1 .. coalesce(array_length(p_unit_end, 1), 0) loop
-    v_end := p_unit_end[u]; v_stale := '{}';
-    for i in v_start .. v_end loop
-      select value, version into v_value, v_version from ${s}.state
-        where store = p_store and id = p_id[i];
-      v_found := found;
-      if not v_found then v_version := 0; v_value := null; end if;
-      if p_kind[i] = 's' then v_bad := v_version > p_base[i];
-      elsif p_kind[i] = 'v' then v_bad := v_version <> p_base[i];
-      elsif p_kind[i] = 'a' then v_bad := v_value is not null;
-      else
-        -- chained: stale when the latest earlier change on this id, in an earlier unit, was not
-        -- stored (one in this unit is stored exactly when this one is).
-        v_bad := false;
-        j := v_start - 1;
-        while j >= 1 and p_id[j] <> p_id[i] loop j := j - 1; end loop;
-        if j >= 1 then v_bad := not v_stored[j]; end if;
-      end if;
-      if v_bad then
-        v_item := '{"id":' || p_id[i] || ',"version":' || v_version ||
-          case when v_value is null then '' else ',"value":' || v_value::text end || '}';
-        v_stale := v_stale || v_item;
-      end if;
-    end loop;
-    if cardinality(v_stale) > 0 and not p_overwrite[u] then
-      for i in v_start .. v_end loop v_stored[i] := false; end loop;
-      v_units := v_units || ('{"conflict":' || v_stale[1] || '}');
-    else
-      v_first := v_head + 1;
-      v_batch := case when v_end > v_start then v_first else null end;
-      for i in v_start .. v_end loop
-        v_head := v_head + 1;
-        v_ts := greatest(v_now, v_ts + 1);
-        select value into v_value from ${s}.state where store = p_store and id = p_id[i];
-        if not found then v_value := null; end if;
-        ${storeOpStatements(s, "v_head", "v_ts", "v_value", "v_batch", "i")}
-        v_stored[i] := true;
-      end loop;
-      v_units := v_units || ('{"seq":' || v_first || ',"overwritten":[' ||
-        array_to_string(v_stale, ',') || ']}');
-    end if;
-    v_start := v_end + 1;
-  end loop;
-  update ${s}.stores set head = v_head, last_ts = v_ts, history_bytes = history_bytes + v_bytes
-    where store = p_store;
-  v_result := '{"head":' || v_head || ',"units":[' || array_to_string(v_units, ',') || ']}';
-  insert into ${s}.commits (store, commit_id, at, outcome) values (p_store, p_commit, v_now,
-    v_result::json);
-  if v_head - p_after <= 1000 and p_after >= s.oldest_seq - 1 then
-    v_result := left(v_result, -1) || ',"ops":' ||
-      ${s}.opslog_ops(p_store, p_after + 1, v_head) || '}';
-  end if;
-  return v_result;
-end
-$f$;`;
-}
 
 /**
  * opslog_append: the exclusive-style Storage.commit (operations already numbered, stamped and
