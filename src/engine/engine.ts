@@ -364,6 +364,17 @@ export class Engine {
       followError: (error) => {
         this.sharedFollowError = error;
       },
+      restart: (stored) => {
+        const recovered = rebuildState(stored, this.options);
+        this.table.replace(recovered.table.records);
+        // This session's own units are gone from the history it can reach: nothing to undo.
+        this.history = this.newHistory(stored.checkpoint.seq, undefined, recovered.ops, false);
+        this.seq = recovered.lastSeq;
+        this.lastTs = recovered.lastTs ?? stored.checkpoint.ts;
+        this.restartCount++;
+        this.sharedFollowError = undefined;
+        this.announce([]); // Feeds end with OPSLOG_CONFLICT: the history they read was cut.
+      },
     };
   }
 

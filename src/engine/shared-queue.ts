@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError, toIoError } from "../errors.js";
 import type { Base, SharedChange, SharedLog, SharedOutcome, UnitOutcome } from "../storage/shared-port.js";
+import type { StoredState } from "../storage/port.js";
 import type { Operation } from "../types.js";
 import { assert } from "../util/assert.js";
 import type { RecordTable } from "./record-table.js";
@@ -19,6 +20,8 @@ export interface SharedHost {
   absorb(ops: Operation[], schemaVersion: number, own: ReadonlySet<number>): void;
   /** Reports a failure to follow the other writers (stats().followError); undefined: cleared. */
   followError(error: unknown): void;
+  /** Starts over from `stored` (this writer fell behind what retention pruned). */
+  restart(stored: StoredState): void;
 }
 
 /** Operations sent in one commit at most (more wait for the next). */
@@ -185,6 +188,7 @@ export class SharedQueue implements WriteQueue {
         if (this.failures > 0) this.host.followError(undefined);
         this.failures = 0;
       } catch (error) {
+        if (error instanceof ConflictError && this.log.reload && (await this.startOver())) continue;
         this.failures++;
         this.host.followError(error);
       }
@@ -194,6 +198,33 @@ export class SharedQueue implements WriteQueue {
       if (this.awaiting && this.failures >= awaitFailuresMax) this.settleUnapplied(this.awaiting);
     }
     if (this.units.length === 0) this.wakeIdle();
+  }
+
+  /**
+   * Fell behind what another writer's retention pruned: take the state at the head, settle a
+   * known outcome by what the storage decided (it is in that state), stage the rest again.
+   * False when the reload failed (tried again after a pause).
+   */
+  private async startOver(): Promise<boolean> {
+    let stored: StoredState;
+    try {
+      stored = await this.log.reload!();
+    } catch {
+      return false;
+    }
+    this.host.table.unstage();
+    this.host.restart(stored);
+    this.versions.clear();
+    for (const [id, version] of stored.versions ?? []) this.versions.set(id, version);
+    this.confirmed = stored.head;
+    this.schemaVersion = stored.schemaVersion;
+    const awaiting = this.awaiting;
+    this.awaiting = undefined;
+    const done = new Set(awaiting?.group ?? []);
+    this.units = this.units.filter((unit) => !done.has(unit));
+    this.reapplyPending();
+    awaiting?.group.forEach((unit, i) => this.settle(unit, awaiting.outcome.units[i]!));
+    return true;
   }
 
   private async fetchMore(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Operation } from "../types.js";
+import type { StoredState } from "./port.js";
 
 /**
  * The part of the storage port for a log many writers share (docs/STORAGE.md, "Shared
@@ -35,6 +36,12 @@ export interface SharedLog {
    * polls with fetch, which is the truth). Returns the function that stops it.
    */
   onCommit(wake: () => void): () => void;
+  /**
+   * The state at the head now, as open() returns it (checkpoint at the head, versions), without
+   * opening anything: for a writer that fell behind what retention pruned (fetch rejects with
+   * OPSLOG_CONFLICT then) to start over from. Optional.
+   */
+  reload?(): Promise<StoredState>;
 }
 
 export interface SharedCommit {

@@ -13,6 +13,7 @@ import type {
   SharedUnit,
   UnitOutcome,
 } from "../shared-port.js";
+import type { StoredState } from "../port.js";
 import type { MemoryFaults } from "./memory-faults.js";
 import type { HeadState } from "./memory-head.js";
 import type { MemoryVolume, StoredOp } from "./memory-volume.js";
@@ -61,6 +62,17 @@ export class MemorySharedLog implements SharedLog {
       const error = this.faults.takeFetch();
       if (error !== undefined) throw error;
       return Promise.resolve(this.opsAfter(afterSeq, limit));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  reload(): Promise<StoredState> {
+    try {
+      this.check();
+      const state = this.volume.storedState(this.volume.schemaVersion ?? 1);
+      state.versions = new Map(this.head.versions);
+      return Promise.resolve(state);
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -1,6 +1,7 @@
 import type * as Pg from "pg";
 import { ConflictError, IoError, VersionError } from "../../errors.js";
 import { assert } from "../../util/assert.js";
+import type { StoredState } from "../port.js";
 import type {
   FetchedOps,
   SharedCommit,
@@ -36,6 +37,8 @@ export interface SharedLogContext {
   learned(head: number, oldest: number | undefined): void;
   /** Keeps track of background work (NOTIFY) that close() waits for. */
   track(work: Promise<unknown>): void;
+  /** The store at its head, read as open() reads it (SharedLog.reload). */
+  reload(): Promise<StoredState>;
 }
 
 interface RawStale {
@@ -59,6 +62,11 @@ export class PgSharedLog implements SharedLog {
   private notifyHead = 0;
 
   constructor(private readonly context: SharedLogContext) {}
+
+  /** A writer that fell behind retention starts over from the state at the head. */
+  reload(): Promise<StoredState> {
+    return this.context.reload();
+  }
 
   async commit(request: SharedCommit): Promise<SharedOutcome> {
     assert(request.units.length > 0, "a shared commit holds at least one unit");

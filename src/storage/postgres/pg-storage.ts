@@ -96,6 +96,7 @@ export class PostgresStorage implements Storage {
       knownHead: () => this.session?.head ?? 0, // closed: 0, so every wake passes (a no-op then)
       learned: (head, oldest) => this.learned(head, oldest),
       track: (work) => void this.track(work),
+      reload: () => this.reload(),
     });
   }
 
@@ -133,6 +134,24 @@ export class PostgresStorage implements Storage {
     } catch (error) {
       if (ownPool) await pool.end().catch(() => undefined);
       throw pgIoError(this.location, "opening", error);
+    }
+  }
+
+  private async reload(): Promise<StoredState> {
+    const session = this.live("reload");
+    try {
+      const client = await session.pool.connect();
+      client.on("error", () => undefined);
+      try {
+        const { row, state } = await loadStore(client, this.schema, session.storeId);
+        session.schemaHistory = row.schemaHistory;
+        this.learned(row.head, row.oldestSeq);
+        return state;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      throw pgIoError(this.location, "reading the store", error);
     }
   }
 
