@@ -1,3 +1,4 @@
+import { ConflictError } from "../errors.js";
 import type { TailEvent } from "../storage/port.js";
 import type { SharedLog } from "../storage/shared-port.js";
 
@@ -22,7 +23,17 @@ export async function* sharedTail(log: SharedLog, afterSeq: number, signal: Abor
   try {
     while (!signal.aborted) {
       woken = false;
-      const fetched = await log.fetch(after, fetchLimit);
+      let fetched;
+      try {
+        fetched = await log.fetch(after, fetchLimit);
+      } catch (error) {
+        // Behind what a writer's retention pruned: start over from the state at the head.
+        if (!(error instanceof ConflictError) || !log.reload) throw error;
+        const state = await log.reload();
+        after = state.head;
+        yield { kind: "reset", state };
+        continue;
+      }
       if (fetched.ops.length > 0) {
         after = fetched.ops[fetched.ops.length - 1]!.seq;
         yield { kind: "ops", ops: fetched.ops, schemaVersion: fetched.schemaVersion };
