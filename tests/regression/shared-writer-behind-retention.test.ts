@@ -32,4 +32,23 @@ describe("a shared writer behind retention", () => {
     await a.close();
     await b.close();
   }, 30_000);
+
+  it("a read-only follower starts over too", async () => {
+    const first = new MemoryStorage({ shared: true });
+    const lagging = new MemoryStorage({ shareWith: first });
+    const a = new Store<Record<string, unknown>>();
+    const f = new Store<Record<string, unknown>>();
+    await a.open(first, { retain: { ops: 3 } });
+    await a.set("k0", { n: 0 });
+    await f.open(lagging, { readOnly: true, follow: true });
+    lagging.faults.failNextFetches(1_000_000);
+    for (let i = 1; i <= 20; i++) await a.set(`k${i}`, { n: i });
+    await a.compact();
+    lagging.faults.clear();
+    for (let i = 0; i < 600 && f.stats().seq < 21; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(f.stats().seq).toBe(21);
+    expect(JSON.stringify(f.entries())).toBe(JSON.stringify(a.entries()));
+    await a.close();
+    await f.close();
+  }, 30_000);
 });
