@@ -249,6 +249,22 @@ describe("many writers: everything else", () => {
     expect(follower.get("p")).toEqual({ v: 1 });
   });
 
+  it("migrate: the first writer at a newer version rewrites the state once; older writers are refused", async () => {
+    const first = new MemoryStorage({ shared: true });
+    const old = new Store<Doc>();
+    await old.open(first);
+    await old.set("x", { v: 1 });
+    const next = new Store<Doc>();
+    await next.open(new MemoryStorage({ shareWith: first }), { version: 2, migrate: (r) => ({ ...(r as Doc), m: 1 }) });
+    opened.push(old, next);
+    expect(next.get("x")).toEqual({ v: 1, m: 1 });
+    await expect(old.set("y", {})).rejects.toMatchObject({ code: "OPSLOG_VERSION" });
+    const again = new Store<Doc>();
+    await again.open(new MemoryStorage({ shareWith: first }), { version: 2, migrate: () => ({ twice: true }) });
+    opened.push(again);
+    expect(again.get("x")).toEqual({ v: 1, m: 1 });
+  });
+
   it("writeMode async is refused; expectedVersion and version() need a shared storage", async () => {
     const store = new Store<Doc>();
     await expect(store.open(new MemoryStorage({ shared: true }), { writeMode: "async" })).rejects.toMatchObject({

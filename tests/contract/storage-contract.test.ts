@@ -33,6 +33,12 @@ const adapters: Omit<StorageContractOptions, "test">[] = [
     reopen: (previous: Storage) => new MemoryStorage({ shareWith: previous as MemoryStorage }),
   },
   {
+    // The reference shared log (storage/shared-port.ts): opens at its head, as PostgreSQL does.
+    name: "memory (shared log)",
+    create: () => new MemoryStorage({ shared: true }),
+    reopen: (previous: Storage) => new MemoryStorage({ shareWith: previous as MemoryStorage }),
+  },
+  {
     // Without reopen: the same handle is opened again after close.
     name: "memory (same handle)",
     create: () => new MemoryStorage(),

@@ -15,7 +15,7 @@ import type {
 } from "../shared-port.js";
 import type { StoredState } from "../port.js";
 import type { MemoryFaults } from "./memory-faults.js";
-import type { HeadState } from "./memory-head.js";
+import { headStoredState, type HeadState } from "./memory-head.js";
 import type { MemoryVolume, StoredOp } from "./memory-volume.js";
 
 /** Outcome of a commit with this many new operations or fewer carries them (saves a fetch). */
@@ -70,9 +70,8 @@ export class MemorySharedLog implements SharedLog {
   reload(): Promise<StoredState> {
     try {
       this.check();
-      const state = this.volume.storedState(this.volume.schemaVersion ?? 1);
-      state.versions = new Map(this.head.versions);
-      return Promise.resolve(state);
+      const { head, schemaVersion, checkpoint } = this.volume;
+      return Promise.resolve(headStoredState(this.head, head, checkpoint.stacks, schemaVersion ?? 1));
     } catch (error) {
       return Promise.reject(error as Error);
     }

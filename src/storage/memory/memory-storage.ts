@@ -20,7 +20,7 @@ import { MemoryArchive } from "./memory-archive.js";
 import { MemoryFaults } from "./memory-faults.js";
 import { tailVolume } from "./memory-tail.js";
 import { encodeGroup, MemoryVolume, type StoredOp } from "./memory-volume.js";
-import { HeadState } from "./memory-head.js";
+import { HeadState, headStoredState } from "./memory-head.js";
 import { MemorySharedLog } from "./memory-shared.js";
 
 export interface MemoryStorageOptions {
@@ -223,8 +223,10 @@ export class MemoryStorage implements Storage {
     const error = this.faults.takeOpen();
     if (error !== undefined) throw error;
     if (!request.readOnly) this.volume.schemaVersion ??= request.schemaVersion;
-    const state = this.volume.storedState(request.schemaVersion);
-    if (this.volume.headState) state.versions = new Map(this.volume.headState.versions);
+    const head = this.volume.headState;
+    const state = head
+      ? headStoredState(head, this.volume.head, this.volume.checkpoint.stacks, this.volume.schemaVersion ?? request.schemaVersion)
+      : this.volume.storedState(request.schemaVersion);
     if (!request.readOnly && exclusive) this.volume.writer = this;
     this.session = { readOnly: request.readOnly, schemaVersion: request.schemaVersion };
     this.closing = undefined;
@@ -282,6 +284,11 @@ export class MemoryStorage implements Storage {
     const { seq, ts, stacks, schemaVersion } = meta;
     const checkpoint = { seq, ts, stacks: JSON.stringify(stacks), records: texts };
     this.volume.installCheckpoint(checkpoint, schemaVersion);
+    if (head) {
+      // A migration on a shared volume: the head state takes the migrated values too.
+      head.values.clear();
+      for (const [id, text] of texts) head.values.set(id, text);
+    }
   }
 
   /** Verbs of the shared log need an open handle. */
