@@ -103,7 +103,7 @@ export class Engine {
     if (sharedLog && !options.readOnly) {
       const versions = stored.versions ?? new Map<string, number>();
       for (const op of recovered.ops) versions.set(op.id, op.seq);
-      this.shared = new SharedQueue(sharedLog, this.sharedHost(), this.seq, this.schemaVersion, versions, sharedLog.pollMs);
+      this.shared = new SharedQueue(sharedLog, this.sharedHost(), this.seq, options.version, versions, sharedLog.pollMs);
       this.queue = this.shared;
     } else {
       this.shared = undefined;

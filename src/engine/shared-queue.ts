@@ -75,6 +75,8 @@ export class SharedQueue implements WriteQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly stopWake: () => void;
   private failures = 0;
+  /** Schema version of the global operations last read (what absorb migrates from). */
+  private schemaVersion: number;
   /**
    * A commit whose outcome is known but whose global operations are not applied yet (the fetch
    * failed): the next run fetches again before anything else, and settles its units then.
@@ -85,11 +87,13 @@ export class SharedQueue implements WriteQueue {
     private readonly log: SharedLog,
     private readonly host: SharedHost,
     head: number,
-    private schemaVersion: number,
+    /** The program's schema version: every commit carries it (a store at another refuses). */
+    private readonly writeVersion: number,
     readonly versions: Map<string, number>,
     private readonly pollMs: number,
   ) {
     this.confirmed = head;
+    this.schemaVersion = writeVersion;
     this.stopWake = log.onCommit(() => this.want());
     this.arm();
   }
@@ -247,7 +251,7 @@ export class SharedQueue implements WriteQueue {
         return this.settleFailed(group, toIoError("writing the archive", error));
       }
     }
-    const request = { id: randomUUID(), after: this.confirmed, schemaVersion: this.schemaVersion, units: group.map((unit) => this.wire(unit, group)) };
+    const request = { id: randomUUID(), after: this.confirmed, schemaVersion: this.writeVersion, units: group.map((unit) => this.wire(unit, group)) };
     let outcome: SharedOutcome;
     try {
       outcome = await this.log.commit(request);

@@ -264,6 +264,8 @@ export class MemoryStorage implements Storage {
     const error = this.faults.takeCheckpoint();
     if (error !== undefined) throw error;
     const head = this.volume.headState;
+    // A program older than a shared store (its commits are refused): never downgrade it.
+    if (head && meta.schemaVersion < (this.volume.schemaVersion ?? 0)) return;
     if (head && meta.schemaVersion === this.volume.schemaVersion) {
       // Shared: the engine's records hold its pending writes; the head state is the truth.
       const seq = this.volume.head;

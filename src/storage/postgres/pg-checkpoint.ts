@@ -38,6 +38,11 @@ export async function writePgCheckpoint(
     assert(row !== undefined, "the store row exists");
     const [head, version, historyText] = row;
     let history: SchemaHistory | undefined;
+    if (meta.schemaVersion < Number(version)) {
+      // A program older than the store (its commits are refused): never downgrade the values.
+      await client.query("commit");
+      return undefined;
+    }
     if (Number(version) !== meta.schemaVersion) {
       if (Number(head) !== meta.seq) {
         throw new ConflictError(
