@@ -105,7 +105,9 @@ export class PostgresStorage implements Storage {
     const pg = await loadPg();
     const ownPool = this.options.pool === undefined;
     const pool = this.options.pool ?? new pg.Pool(this.ownPoolConfig());
-    if (ownPool) pool.on("error", () => undefined); // an idle client dropped: not our crash
+    // An idle client dropped (the server restarted, an admin ended it): never a crash. Also on a
+    // pool the program gave, while the store is open: its idle clients served this store.
+    pool.on("error", ignorePoolError);
     try {
       const client = await pool.connect();
       client.on("error", () => undefined);
@@ -133,6 +135,7 @@ export class PostgresStorage implements Storage {
       return state;
     } catch (error) {
       if (ownPool) await pool.end().catch(() => undefined);
+      else pool.off("error", ignorePoolError);
       throw pgIoError(this.location, "opening", error);
     }
   }
@@ -289,6 +292,7 @@ export class PostgresStorage implements Storage {
     } finally {
       this.session = undefined;
       if (session.ownPool) await session.pool.end().catch(() => undefined);
+      else session.pool.off("error", ignorePoolError);
     }
   }
 
@@ -336,3 +340,6 @@ async function listenConnection(
   client.on("error", () => undefined);
   return { client, release: () => client.release(true) };
 }
+
+/** The 'error' listener the storage puts on its pool (removed from a program's pool at close). */
+function ignorePoolError(): void {}
