@@ -22,7 +22,11 @@ describe("PostgreSQL options", () => {
     expect(storage.capabilities).toEqual({
       synchronousCommit: false, exclusiveWriter: false, archive: true, tail: false, shared: true,
     });
-    for (const bad of [{ store: "" }, { store: "a\u0000" }, { store: "x", schema: "a;b" }]) {
+    const bads = [
+      { store: "" }, { store: "a\u0000" }, { store: "x", schema: "a;b" },
+      { store: "x", schema: "pg_temp" }, { store: "x", schema: "PG_catalog" }, { store: "x", commitTimeoutMs: 0 },
+    ];
+    for (const bad of bads) {
       expect(() => postgres({ connectionString: "postgres://h/db", ...bad }))
         .toThrow(expect.objectContaining({ code: "OPSLOG_INVALID_ARGUMENT" }));
     }

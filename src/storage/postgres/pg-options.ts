@@ -67,7 +67,8 @@ export function checkOptions(options: PostgresOptions): void {
     throw new InvalidArgumentError("postgres() needs `store`: a non-empty name (valid unicode)");
   }
   if (schema !== undefined) {
-    if (typeof schema !== "string" || !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) {
+    // pg_*: reserved by PostgreSQL (pg_catalog, pg_temp, pg_toast): it refuses to create them.
+    if (typeof schema !== "string" || !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema) || /^pg_/i.test(schema)) {
       throw new InvalidArgumentError(`schema must be a plain SQL identifier; got ${String(schema)}`);
     }
   }
@@ -75,6 +76,9 @@ export function checkOptions(options: PostgresOptions): void {
     if (value === undefined) continue;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       throw new InvalidArgumentError(`${name} must be a number of milliseconds ≥ 0`);
+    }
+    if (name === "commitTimeoutMs" && value === 0) {
+      throw new InvalidArgumentError("commitTimeoutMs must be more than 0 milliseconds");
     }
   }
   if (options.pool === undefined && options.connectionString === undefined && !options.host) {
