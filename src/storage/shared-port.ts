@@ -1,5 +1,5 @@
 import type { Operation } from "../types.js";
-import type { StoredState } from "./port.js";
+import type { StoredState } from "./stored-state.js";
 
 /**
  * The part of the storage port for a log many writers share (docs/STORAGE.md, "Shared
