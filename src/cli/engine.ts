@@ -7,6 +7,8 @@ import type { Store } from "../index.js";
 export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
 export type { Operation, StoreStats, RepairReport, LockHolder } from "../index.js";
 export { parseIsoMicros } from "../util/time.js";
+/** Server locations (`postgres://…?store=`): how to tell them, and how to show them. */
+export { isPostgresUrl, redact } from "../storage/postgres/pg-options.js";
 /** The store's own argument checks, so `import` rejects a bad line before writing anything. */
 export { checkId, checkNotNullRecord, toStoredValue } from "../model/value.js";
 

@@ -1,22 +1,15 @@
 import { stat } from "node:fs/promises";
-import { Store, type AnyStore } from "./engine.js";
+import { isPostgresUrl, redact, Store, type AnyStore } from "./engine.js";
 import { CliError, exitCodes, usageError } from "./errors.js";
 
 /** A store on a database server (`postgres://…?store=name`), not a directory. */
 export function isServerLocation(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
+  return isPostgresUrl(location);
 }
 
 /** `location` without its password, for output. */
 export function shownLocation(location: string): string {
-  if (!isServerLocation(location)) return location;
-  try {
-    const url = new URL(location);
-    if (url.password !== "") url.password = "***";
-    return url.toString();
-  } catch {
-    return location;
-  }
+  return isServerLocation(location) ? redact(location) : location;
 }
 
 /** Commands that read files (verify, repair) refuse a server location with a usage error. */
