@@ -7,7 +7,9 @@ import { MemoryStorage, Store } from "../../src/index.js";
  *   operations could not be read from its position, so the commit was reported as failed
  *   (a stored write rejected);
  * - compact() on that writer failed with OPSLOG_INTERNAL (its checkpoint older than another
- *   writer's).
+ *   writer's);
+ * - a conflict settled without catching up (its log unreadable for ~10 s) carried the stale
+ *   local value as `current`, not the one the storage reported.
  */
 type Doc = Record<string, unknown>;
 
@@ -26,6 +28,7 @@ async function behind(): Promise<{ a: Store<Doc>; b: Store<Doc>; lag: MemoryStor
   await until(() => b.stats().seq >= 1);
   lag.faults.failNextFetches(1e9);
   for (let i = 0; i < 10; i++) await a.set(`k${i}`, { n: i });
+  await a.set("k", { n: "A" });
   await a.compact();
   return { a, b, lag };
 }
@@ -50,4 +53,13 @@ describe("a shared writer behind retention, with work of its own", () => {
     await a.close();
     await b.close();
   }, 30_000);
+
+  it("a conflict settled before catching up carries the storage's current value", async () => {
+    const { a, b, lag } = await behind();
+    const error = await b.set("k", { n: "B" }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: "OPSLOG_CONFLICT", id: "k", current: { n: "A" }, version: a.version("k") });
+    lag.faults.clear();
+    await a.close();
+    await b.close();
+  }, 40_000);
 });
