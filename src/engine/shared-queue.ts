@@ -406,8 +406,15 @@ export class SharedQueue implements WriteQueue {
 
   private settle(unit: PendingUnit, result: UnitOutcome): void {
     if ("conflict" in result) {
-      const { id, version } = result.conflict;
-      unit.reject(this.conflict(id, `another writer changed it (it is at version ${version})`));
+      const { id, version, value } = result.conflict;
+      const why = `another writer changed it (it is at version ${version})`;
+      // Settled without catching up (settleUnapplied): the storage's picture is the newer one.
+      if ((this.versions.get(id) ?? 0) < version) {
+        const current = value === undefined ? undefined : freezeParsed(value);
+        unit.reject(new ConflictError(`record ${JSON.stringify(id)} was not written: ${why}`, { id, value: current, version }));
+        return;
+      }
+      unit.reject(this.conflict(id, why));
       return;
     }
     unit.resolve(

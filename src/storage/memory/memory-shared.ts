@@ -96,7 +96,9 @@ export class MemorySharedLog implements SharedLog {
     const units = request.units.map((unit) => this.commitUnit(unit, settled));
     const head = this.volume.head;
     const outcome: SharedOutcome = { head, units };
-    if (head - request.after <= outcomeOpsMax) outcome.ops = this.opsAfter(request.after, outcomeOpsMax);
+    // Only while the caller's position is retained (behind retention, it fetches and starts over).
+    const retained = request.after + 1 >= this.volume.oldestSeq() || request.after >= head;
+    if (head - request.after <= outcomeOpsMax && retained) outcome.ops = this.opsAfter(request.after, outcomeOpsMax);
     this.outcomes.set(request.id, outcome);
     return outcome;
   }

@@ -163,7 +163,9 @@ export class MemoryStorage implements Storage {
     try {
       this.writerSession("writeCheckpoint");
       const last = this.volume.checkpoint.seq;
-      assert(meta.seq >= last, `a checkpoint at ${meta.seq} is older than the last (${last})`);
+      // Shared: another writer may have checkpointed further (checkpointAsync then adds nothing).
+      const shared = this.volume.headState !== undefined;
+      assert(shared || meta.seq >= last, `a checkpoint at ${meta.seq} is older than the last (${last})`);
       assert(meta.seq <= this.volume.head, "a checkpoint shows committed operations only");
       assert(records.ids.length === records.values.length, "a record list pairs ids and values");
       return this.track(this.checkpointAsync(meta, records, signal));
@@ -264,8 +266,10 @@ export class MemoryStorage implements Storage {
     const error = this.faults.takeCheckpoint();
     if (error !== undefined) throw error;
     const head = this.volume.headState;
-    // A program older than a shared store (its commits are refused): never downgrade it.
+    // A program older than a shared store (its commits are refused): never downgrade it. A
+    // writer behind another's checkpoint has nothing to add to it.
     if (head && meta.schemaVersion < (this.volume.schemaVersion ?? 0)) return;
+    if (head && meta.seq < this.volume.checkpoint.seq) return;
     if (head && meta.schemaVersion === this.volume.schemaVersion) {
       // Shared: the engine's records hold its pending writes; the head state is the truth.
       const seq = this.volume.head;
