@@ -229,7 +229,8 @@ export interface Candidates {
 /**
  * The models the store may recover to: replay of the acknowledged calls up to the last one
  * that wrote, then, of the calls after it, any prefix of each phase's calls. Within a phase the
- * calls reach the log in call order; but a call that failed was reverted in memory before the
+ * calls reach the log in call order (save an undo or redo that failed reading the history, see
+ * failedBeforeTheLog); but a call that failed was reverted in memory before the
  * next phase was issued, so a later phase's calls may be on disk without it. (Without failures
  * before a crash, only the last phase follows the last acknowledgement: a plain prefix.)
  */
@@ -256,20 +257,38 @@ export function candidateModels(issued: readonly Issued[]): Candidates {
     universe.push(everything.clone());
   }
   function* visit(model: Model, phase: number): Generator<Model> {
-    const calls = phases[phase];
-    if (!calls) {
+    if (!phases[phase]) {
       yield model;
       return;
     }
-    let next = model;
-    yield* visit(next, phase + 1);
-    for (const entry of calls) {
-      next = next.clone();
-      next.apply(entry.intent);
-      yield* visit(next, phase + 1);
+    yield* within(model, phase, 0);
+  }
+  /** The phase's calls from `i` on: a prefix, past calls that failed before the log. */
+  function* within(model: Model, phase: number, i: number): Generator<Model> {
+    const entry = phases[phase]![i];
+    if (!entry) {
+      yield* visit(model, phase + 1);
+      return;
     }
+    // Stopping before a call that may be skipped is the same state as skipping it.
+    if (failedBeforeTheLog(entry)) yield* within(model, phase, i + 1);
+    else yield* visit(model, phase + 1);
+    const next = model.clone();
+    next.apply(entry.intent);
+    yield* within(next, phase, i + 1);
   }
   return { universe, each: () => visit(base, 0) };
+}
+
+/**
+ * An undo or redo reads the history at its call, before it changes memory or queues anything:
+ * when that read fails, the call never reaches the log, and later calls of its phase may.
+ */
+function failedBeforeTheLog(entry: Issued): boolean {
+  const { kind } = entry.intent;
+  if (kind !== "undo" && kind !== "redo") return false;
+  if (entry.outcome !== "failed" || !isOpslogError(entry.error)) return false;
+  return entry.error.code === "OPSLOG_IO" && entry.error.message.startsWith("reading the history");
 }
 
 /**
