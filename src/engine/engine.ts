@@ -2,7 +2,7 @@ import { ClosedError, InvalidArgumentError, IoError, OpslogError, toIoError } fr
 import { History, units } from "./history.js";
 import { RawRecord, recordAt } from "../model/raw-record.js";
 import { rememberText } from "../model/value-text.js";
-import type { Change } from "../model/operation.js";
+import { changeOf, type Change } from "../model/operation.js";
 import type { StacksState } from "../model/undo-stacks.js";
 import { recordList, type Storage, type StoredState } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
@@ -337,18 +337,7 @@ export class Engine {
       resetSeq: (seq) => {
         this.seq = seq;
       },
-      reapply: (ops) => {
-        const changes: Change[] = ops.map((op) => {
-          const change: Change = { op: op.op, id: op.id };
-          if (op.op === "set") change.data = op.data;
-          if (op.meta !== undefined) change.meta = op.meta;
-          if (op.undo !== undefined) change.undo = op.undo;
-          if (op.redo !== undefined) change.redo = op.redo;
-          if (op.archive !== undefined) change.archive = op.archive;
-          return change;
-        });
-        return this.apply(changes, undefined);
-      },
+      reapply: (ops) => this.apply(ops.map(changeOf), undefined),
       absorb: (ops, schemaVersion, own) => {
         readyOperations(ops, schemaVersion, this.options);
         for (const unit of units(ops)) {

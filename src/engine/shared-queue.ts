@@ -8,6 +8,7 @@ import type { RecordTable } from "./record-table.js";
 import type { OverwrittenRecord, WriteIntent, WriteQueue } from "./write-queue.js";
 import { freezeParsed } from "../model/freeze.js";
 import { recordAt } from "../model/raw-record.js";
+import { changeOf } from "../model/operation.js";
 
 /** What the shared queue needs from the engine. */
 export interface SharedHost {
@@ -323,16 +324,10 @@ export class SharedQueue implements WriteQueue {
 
   /** A unit as the storage takes it: its changes with their bases. */
   private wire(unit: PendingUnit, group: readonly PendingUnit[]): { changes: SharedChange[]; overwrite: boolean } {
-    const changes = unit.changes.map((change, i) => {
-      const op = unit.ops[i]!;
-      const wired: SharedChange = { op: op.op, id: op.id, base: this.baseOf(change, group) };
-      if (op.op === "set") wired.data = op.data;
-      if (op.meta !== undefined) wired.meta = op.meta;
-      if (op.undo !== undefined) wired.undo = op.undo;
-      if (op.redo !== undefined) wired.redo = op.redo;
-      if (op.archive !== undefined) wired.archive = op.archive;
-      return wired;
-    });
+    const changes = unit.changes.map((change, i): SharedChange => ({
+      ...changeOf(unit.ops[i]!),
+      base: this.baseOf(change, group),
+    }));
     return { changes, overwrite: unit.overwrite };
   }
 

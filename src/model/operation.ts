@@ -12,6 +12,17 @@ export interface Change {
   archive?: string;
 }
 
+/** The change `op` made, to make it again (a shared log's pending write staged anew or sent). */
+export function changeOf(op: Operation): Change {
+  const change: Change = { op: op.op, id: op.id };
+  if (op.op === "set") change.data = op.data;
+  if (op.meta !== undefined) change.meta = op.meta;
+  if (op.undo !== undefined) change.undo = op.undo;
+  if (op.redo !== undefined) change.redo = op.redo;
+  if (op.archive !== undefined) change.archive = op.archive;
+  return change;
+}
+
 /** The change that reverts `op` (SPEC §3a: undo appends ordinary, marked operations). */
 export function compensation(op: Operation): Change {
   assert(op.undo === undefined || op.prev !== undefined, "a compensation has a value to restore");

@@ -1,3 +1,4 @@
+import type { Change } from "../model/operation.js";
 import type { Operation } from "../types.js";
 import type { StoredState } from "./stored-state.js";
 
@@ -61,17 +62,8 @@ export interface SharedUnit {
   overwrite: boolean;
 }
 
-/** A change as the engine made it, with what it was based on. */
-export interface SharedChange {
-  op: "set" | "delete";
-  id: string;
-  data?: unknown;
-  meta?: Record<string, unknown>;
-  undo?: number;
-  redo?: number;
-  archive?: string;
-  base: Base;
-}
+/** A change as the engine made it (model/operation.ts Change), with what it was based on. */
+export type SharedChange = Change & { base: Base };
 
 /**
  * What a change was based on:
