@@ -36,31 +36,22 @@ export function sharedOf(engine: Engine, what: string): NonNullable<Engine["shar
 }
 
 /**
- * undo() on a shared log: once everything this store wrote is settled and the state caught up,
- * this writer's last unit, guarded by the versions it left (engine/shared-undo.ts).
- * `stillWritable` checks the store again after the waits (it may have closed meanwhile).
+ * undo() or redo() on a shared log: once everything this store wrote is settled and the state
+ * caught up, this writer's last unit (undo) or the unit it last undid (redo), guarded by the
+ * versions they left (engine/shared-undo.ts). `stillWritable` checks the store again after the
+ * waits (it may have closed meanwhile).
  */
-export async function sharedUndo(engine: Engine, stillWritable: () => Engine): Promise<boolean> {
-  const shared = sharedOf(engine, "undo()");
+export async function sharedRevert(engine: Engine, verb: "undo" | "redo", stillWritable: () => Engine): Promise<boolean> {
+  const shared = sharedOf(engine, `${verb}()`);
   await shared.flush();
   await shared.catchUp();
   stillWritable();
-  const unit = readingHistory(() => engine.history.peekUndo());
+  const history = engine.history;
+  const unit = readingHistory(() => (verb === "undo" ? history.peekUndo() : history.peekRedo()));
   if (!unit) return false;
-  const { changes, expected } = guardedUndo({ history: engine.history, shared, records: engine.records }, unit);
+  const target = { history, shared, records: engine.records };
+  const guard = verb === "undo" ? guardedUndo : guardedRedo;
+  const { changes, expected } = readingHistory(() => guard(target, unit));
   await engine.commit(engine.apply(changes, undefined), undefined, { expected });
-  return true;
-}
-
-/** redo() on a shared log, likewise: only if the records are as this writer's undo left them. */
-export async function sharedRedo(engine: Engine, stillWritable: () => Engine): Promise<boolean> {
-  const shared = sharedOf(engine, "redo()");
-  await shared.flush();
-  await shared.catchUp();
-  stillWritable();
-  const unit = readingHistory(() => engine.history.peekRedo());
-  if (!unit) return false;
-  const guarded = readingHistory(() => guardedRedo({ history: engine.history, shared, records: engine.records }, unit));
-  await engine.commit(engine.apply(guarded.changes, undefined), undefined, { expected: guarded.expected });
   return true;
 }

@@ -16,7 +16,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from "./types.js";
-import { intentOf, sharedOf, sharedRedo, sharedUndo } from "./store-shared.js";
+import { intentOf, sharedOf, sharedRevert } from "./store-shared.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { changeFeed } from "./engine/change-feed.js";
 import {
@@ -312,7 +312,7 @@ export class Store<T = Record<string, unknown>> {
 
   private async undoNow(): Promise<boolean> {
     const engine = this.writable("undo");
-    if (engine.shared) return sharedUndo(engine, () => this.writable("undo"));
+    if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"));
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
     const changes: Change[] = [...unit].reverse().map(compensation);
@@ -327,7 +327,7 @@ export class Store<T = Record<string, unknown>> {
 
   private async redoNow(): Promise<boolean> {
     const engine = this.writable("redo");
-    if (engine.shared) return sharedRedo(engine, () => this.writable("redo"));
+    if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"));
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
     await engine.commit(engine.apply(unit.map(reapplication), undefined));
