@@ -17,6 +17,7 @@ export type Step =
   | { kind: "update"; writer: number; id: string; wait: boolean }
   | { kind: "undo" | "redo"; writer: number }
   | { kind: "pause" }
+  | { kind: "compact"; writer: number }
   | { kind: "reopen"; writer: number };
 
 export const sharedIds = ["a", "b", "c", "__proto__"] as const;
@@ -50,6 +51,7 @@ export function sharedSteps(writers: number, maxLength: number): fc.Arbitrary<St
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("update" as const), writer, id, wait }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom("undo" as const, "redo" as const), writer }) },
     { weight: 1, arbitrary: fc.constant({ kind: "pause" as const }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("compact" as const), writer }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const), writer }) },
   );
   return fc.array(step, { minLength: 1, maxLength });
@@ -85,8 +87,12 @@ export async function runSharedSteps(target: SharedTarget, writers: number, step
       continue;
     }
     const store = stores[step.writer]!;
+    if (step.kind === "compact") {
+      await store.compact();
+      continue;
+    }
     if (step.kind === "reopen") {
-      await Promise.allSettled(tracked.map((t) => t.promise));
+      // close() with this writer's writes still pending: it waits for them (they settle).
       await store.close();
       stores[step.writer] = await openStore(target);
       continue;
