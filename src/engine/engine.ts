@@ -4,7 +4,7 @@ import { RawRecord, recordAt } from "../model/raw-record.js";
 import { rememberText } from "../model/value-text.js";
 import { changeOf, type Change } from "../model/operation.js";
 import type { StacksState } from "../model/undo-stacks.js";
-import { recordList, type Storage, type StoredState } from "../storage/port.js";
+import { recordList, type RecordList, type Storage, type StoredState } from "../storage/port.js";
 import type { Operation, RepairReport, WriteMode } from "../types.js";
 import { assert } from "../util/assert.js";
 import { formatMicros, MonotonicClock, parseIsoMicros, readClock, type Clock } from "../util/time.js";
@@ -26,6 +26,8 @@ export interface EngineOptions extends MigrationOptions {
   policy: CheckpointPolicy;
   retain: RetentionPolicy;
 }
+
+const noRecords: RecordList = Object.freeze({ ids: [], values: [] });
 
 /** Operations just made durable (or, in a follower, just learnt from the writer). */
 export type DurableListener = (ops: readonly Operation[]) => void;
@@ -56,6 +58,8 @@ export class Engine {
   /** Set when the in-memory history could not be made consistent after a failure. */
   private broken: unknown;
   private readonly durableListeners = new Set<DurableListener>();
+  /** Records were migrated at open and no checkpoint has persisted them yet. */
+  private migrationUnwritten: boolean;
   /** How many times a follower started over from a fresh load (its history was replaced). */
   private restartCount = 0;
 
@@ -89,6 +93,7 @@ export class Engine {
     const recovered = rebuildState(stored, options);
     this.table = recovered.table;
     this.migrated = recovered.migrated;
+    this.migrationUnwritten = recovered.migrated;
     this.schemaVersion = recovered.migrated ? options.version : stored.schemaVersion;
     // On a shared log, undo and redo revert this session's own units: none are loaded.
     const stacks = sharedLog ? undefined : stored.checkpoint.stacks;
@@ -321,10 +326,14 @@ export class Engine {
         ts: this.lastTs,
         schemaVersion: this.schemaVersion,
         stacks: this.history.stacksState(),
-        records: recordList(this.table.records),
+        // A shared storage keeps its state itself (a current-state table): it needs the records
+        // only to rewrite them at a new schema version, after a migration at open. Not copying
+        // them spares every checkpoint a pass over the whole state.
+        records: this.shared && !this.migrationUnwritten ? noRecords : recordList(this.table.records),
       }),
       boundary: (seq) => this.queue.checkpointBoundary(seq),
       checkpointed: (seq, stacks) => {
+        this.migrationUnwritten = false;
         this.history.forgetThrough(seq, stacks);
         applyRetention(this, this.options.retain, seq);
       },
