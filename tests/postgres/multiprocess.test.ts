@@ -120,9 +120,10 @@ describe(`4 writer processes × 2 stores on one PostgreSQL server (seed ${seed})
 
   it("a server crash and restart while writers run: they reconnect and go on; nothing acknowledged is lost", async () => {
     const stores = storesFor("crash");
-    // Two writers wait up to 1.5 s for an outcome, two up to 30 s: the outage (a restart takes
-    // about 2 s) outlasts the first deadline, not the second.
-    const commitTimeoutMs = [1500, 30_000, 1500, 30_000];
+    // Two writers wait up to 1 s for an outcome, two up to 30 s: the outage (1.8 s down, then a
+    // restart) outlasts the first deadline, not the second. The outage must not depend on how
+    // long a restart takes: on a fast machine it took under 1.5 s and nothing timed out.
+    const commitTimeoutMs = [1000, 30_000, 1000, 30_000];
     writers = await startWriters({ url: pg.server.url, stores, count: 4, seed: seed + 2, commitTimeoutMs });
     await untilAcks(writers, 80, 4000);
     const patient = writers.filter((w) => commitTimeoutMs[w.index]! > 10_000);
@@ -134,7 +135,7 @@ describe(`4 writer processes × 2 stores on one PostgreSQL server (seed ${seed})
       await untilPending(patient, 2);
       pg.server.crash();
       const downAt = Date.now();
-      await sleep(500);
+      await sleep(1800);
       pg.server.restart();
       const backAt = Date.now();
       await untilEachAcked(writers, backAt);
@@ -153,7 +154,7 @@ describe(`4 writer processes × 2 stores on one PostgreSQL server (seed ${seed})
       if (patient.includes(w)) expect(io, `writer ${w.index}: no OPSLOG_IO within its deadline`).toEqual([]);
       // OPSLOG_IO only once the deadline passed (the commit is sent after its write is issued;
       // 400 ms of slack: on a loaded machine a process may wait that long for a core).
-      for (const e of io) expect(e.at - issuedAt.get(e.tag)!, `${e.tag}: ${e.message}`).toBeGreaterThanOrEqual(1100);
+      for (const e of io) expect(e.at - issuedAt.get(e.tag)!, `${e.tag}: ${e.message}`).toBeGreaterThanOrEqual(600);
       timedOut += io.length;
     }
     expect(timedOut, "writes past their deadline rejected with OPSLOG_IO").toBeGreaterThan(0);
