@@ -1,5 +1,5 @@
 import { assert } from "../util/assert.js";
-import { compareValues, typeEnd, typeRank, typeStart } from "./compare.js";
+import { compareValues, Sentinel, typeEnd, typeRank, typeStart } from "./compare.js";
 
 /** A range of one path's values: lo..hi, each end included or not (ends may be type sentinels). */
 export interface Interval {
@@ -171,6 +171,15 @@ function union(a: Interval, b: Interval): Interval {
 /** Text for explain(): "[5, +∞ number]", "{\"open\"}". */
 export function describeInterval(interval: Interval): string {
   if (isPoint(interval)) return JSON.stringify(interval.lo);
-  const end = (value: unknown): string => (typeof value === "object" && value !== null && "sentinel" in value ? String((value as { sentinel: string }).sentinel) : JSON.stringify(value));
+  const end = (value: unknown): string => (value instanceof Sentinel ? rangeEnd(value) : JSON.stringify(value));
   return `${interval.loInclusive ? "[" : "("}${end(interval.lo)}, ${end(interval.hi)}${interval.hiInclusive ? "]" : ")"}`;
+}
+
+const rankNames = ["", "null", "number", "string", "object", "array", "boolean"];
+
+/** A type sentinel as explain() shows it: "start of numbers", "end of strings". */
+function rangeEnd(sentinel: Sentinel): string {
+  const match = /^type(Start|End)\((\d)\)$/.exec(sentinel.label);
+  if (!match) return sentinel.label;
+  return `${match[1] === "Start" ? "start" : "end"} of ${rankNames[Number(match[2])]}s`;
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import { assert } from "../util/assert.js";
-import { compareValues } from "./compare.js";
+import { compareValues, EMPTY_ARRAY_SORT_KEY, Sentinel } from "./compare.js";
 import { sortValue, splitPath } from "./path.js";
 
 /** One key of a sort: the path and its direction. */
@@ -87,7 +87,9 @@ const cursorVersion = 1;
 /** The opaque `next` of a page: the order's signature and the last item's key. */
 export function encodeCursor(order: QueryOrder, key: readonly unknown[]): string {
   assert(key.length === order.keys.length + 1, "a cursor key has a value per sort key, then the id");
-  return Buffer.from(JSON.stringify([cursorVersion, order.signature, key]), "utf8").toString("base64url");
+  // A sort value may be a sentinel (an empty array sorts below null): tagged, not a value.
+  const tagged = key.map((part) => (part instanceof Sentinel ? [1, part.label] : [0, part]));
+  return Buffer.from(JSON.stringify([cursorVersion, order.signature, tagged]), "utf8").toString("base64url");
 }
 
 /** The key a cursor continues after; OPSLOG_INVALID_ARGUMENT for anything but a `next` of this order. */
@@ -104,9 +106,14 @@ export function decodeCursor(order: QueryOrder, cursor: unknown): unknown[] {
   }
   if (!Array.isArray(decoded) || decoded.length !== 3 || decoded[0] !== cursorVersion) return refuse("not a cursor");
   if (decoded[1] !== order.signature) return refuse("the cursor belongs to a query with another sort");
-  const key = decoded[2] as unknown;
-  if (!Array.isArray(key) || key.length !== order.keys.length + 1 || typeof key[key.length - 1] !== "string") {
+  const tagged = decoded[2] as unknown;
+  if (!Array.isArray(tagged) || tagged.length !== order.keys.length + 1) return refuse("not a cursor");
+  const key = tagged.map((part: unknown) => {
+    if (!Array.isArray(part) || part.length !== 2) return refuse("not a cursor");
+    if (part[0] === 0) return part[1] as unknown;
+    if (part[0] === 1 && part[1] === EMPTY_ARRAY_SORT_KEY.label) return EMPTY_ARRAY_SORT_KEY;
     return refuse("not a cursor");
-  }
+  });
+  if (typeof key[key.length - 1] !== "string") return refuse("not a cursor");
   return key;
 }

@@ -83,7 +83,7 @@ function indexPlan(index: RecordIndex, constraints: readonly Constraint[], units
       intervals = chosen.intervals;
       used.add(chosen.unit);
     }
-    const points = intervals.every((i) => i.loInclusive && i.hiInclusive && i.lo === i.hi);
+    const points = intervals.length > 0 && intervals.every((i) => i.loInclusive && i.hiInclusive && i.lo === i.hi);
     if (points && combos.length * intervals.length <= inValuesMax) {
       combos = combos.flatMap((combo) => intervals.map((i) => [...combo, i.lo]));
       pointFields++;

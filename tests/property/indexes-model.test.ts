@@ -174,7 +174,7 @@ async function performBatch(store: Store<Doc>, changes: Change[], fail: boolean,
         void store.delete(c.id);
         live.delete(c.id);
       } else {
-        void store.set(c.id, c.value);
+        void store.set(c.id, c.value as Doc);
         live.add(c.id);
       }
     }
