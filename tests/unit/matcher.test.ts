@@ -63,6 +63,8 @@ describe("operators", () => {
     expect(m({ a: { $all: [1, 2] } }, { a: [2, 3, 1] })).toBe(true);
     expect(m({ a: { $all: [] } }, { a: [] })).toBe(false);
     expect(m({ a: { $all: [null] } }, {})).toBe(true); // mingo: false
+    expect(m({ a: { $all: [false] } }, { a: false })).toBe(true); // mingo: false
+    expect(m({ a: { $gt: { c: 0.5 } } }, { a: { a: false } })).toBe(true); // type before name
     expect(m({ a: { $all: [{ $elemMatch: { $gt: 2 } }] } }, { a: [1, 3] })).toBe(true);
   });
   it("$regex with options", () => {
