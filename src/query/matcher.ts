@@ -2,7 +2,9 @@ import { InvalidArgumentError } from "../errors.js";
 import { assert } from "../util/assert.js";
 import { compareValues, typeRank } from "./compare.js";
 import { isPlainObject, splitPath, visitPath } from "./path.js";
-import { checkJson, compileRegex, describe, filterKey, invalid, isOperatorObject } from "./operands.js";
+import {
+  checkJson, compileRegex, describe, filterKey, invalid, isOperatorObject,
+} from "./operands.js";
 
 /**
  * Compiles a MongoDB filter into closures once, so that testing a document never looks at the
@@ -18,7 +20,8 @@ const always: ValueTest = () => true;
 
 export function compileFilter(where: unknown): Matcher {
   if (!isPlainObject(where)) {
-    throw new InvalidArgumentError(`invalid filter: expected a plain object, got ${describe(where)}`);
+    const got = describe(where);
+    throw new InvalidArgumentError(`invalid filter: expected a plain object, got ${got}`);
   }
   return compileDocument(where);
 }
@@ -63,11 +66,13 @@ function compileLogical(operator: string, operand: unknown): Matcher {
     throw invalid("(top level)", operator, "only $and, $or and $nor may appear at the top level");
   }
   if (!Array.isArray(operand) || operand.length === 0) {
-    throw invalid("(top level)", operator, `needs a non-empty array of filters, got ${describe(operand)}`);
+    const got = describe(operand);
+    throw invalid("(top level)", operator, `needs a non-empty array of filters, got ${got}`);
   }
   const clauses = operand.map((clause, i) => {
     if (!isPlainObject(clause)) {
-      throw invalid("(top level)", operator, `element ${i} is not a filter object: ${describe(clause)}`);
+      const got = describe(clause);
+      throw invalid("(top level)", operator, `element ${i} is not a filter object: ${got}`);
     }
     return compileDocument(clause);
   });
@@ -82,7 +87,7 @@ function compileField(pathText: string, operand: unknown): Matcher {
   if (isOperatorObject(operand, pathText)) {
     return compileOperators(operand as Record<string, unknown>, pathText, lift);
   }
-  if (operand instanceof RegExp) return lift(regexTest(compileRegex(operand, undefined, pathText)), true);
+  if (operand instanceof RegExp) return lift(literalRegex(operand, pathText), true);
   checkJson(operand, pathText, "equality");
   return lift(equalsTest(operand), true);
 }
@@ -123,6 +128,10 @@ function equalsTest(operand: unknown): ValueTest {
     typeof value === "object" && typeRank(value) === rank && compareValues(value, operand) === 0;
 }
 
+function literalRegex(regex: RegExp, pathText: string): ValueTest {
+  return regexTest(compileRegex(regex, undefined, pathText));
+}
+
 function regexTest(regex: RegExp): ValueTest {
   return (value) => typeof value === "string" && regex.test(value);
 }
@@ -135,7 +144,9 @@ function rangeTest(operator: RangeOperator, operand: unknown): ValueTest {
     if (operator === "$gt" || operator === "$lt") return never;
     return equalsTest(null);
   }
-  if (typeof operand === "number" || typeof operand === "string") return scalarRange(operator, operand);
+  if (typeof operand === "number" || typeof operand === "string") {
+    return scalarRange(operator, operand);
+  }
   const accepts = orderAccepts(operator);
   const rank = typeRank(operand);
   return (value) =>
@@ -170,7 +181,11 @@ function orderAccepts(operator: RangeOperator): (order: number) => boolean {
   }
 }
 
-function compileOperators(operators: Record<string, unknown>, pathText: string, lift: Lift): Matcher {
+function compileOperators(
+  operators: Record<string, unknown>,
+  pathText: string,
+  lift: Lift,
+): Matcher {
   const clauses: ValueTest[] = [];
   for (const operator of Object.keys(operators)) {
     if (operator === "$options") {
@@ -252,9 +267,10 @@ function compileExists(operand: unknown, pathText: string, lift: Lift): ValueTes
 }
 
 function compileNot(operand: unknown, pathText: string, lift: Lift): ValueTest {
-  if (operand instanceof RegExp) return lift(regexTest(compileRegex(operand, undefined, pathText)), true);
+  if (operand instanceof RegExp) return lift(literalRegex(operand, pathText), true);
   if (!isPlainObject(operand) || Object.keys(operand).length === 0) {
-    throw invalid(pathText, "$not", `needs a regex or a non-empty operator object, got ${describe(operand)}`);
+    const got = describe(operand);
+    throw invalid(pathText, "$not", `needs a regex or a non-empty operator object, got ${got}`);
   }
   if (!isOperatorObject(operand, pathText)) {
     throw invalid(pathText, "$not", "needs operators ($gt, $in, ...), not a value");
@@ -301,7 +317,7 @@ function compileAll(operand: unknown, pathText: string, lift: Lift): ValueTest {
       }
       return lift(elemMatchTest(element["$elemMatch"], pathText), false);
     }
-    if (element instanceof RegExp) return lift(regexTest(compileRegex(element, undefined, pathText)), true);
+    if (element instanceof RegExp) return lift(literalRegex(element, pathText), true);
     checkJson(element, pathText, "$all");
     return lift(equalsTest(element), true);
   });

@@ -1,14 +1,14 @@
 import { InvalidArgumentError } from "../errors.js";
 import { isPlainObject } from "./path.js";
 
-/** Validation of filter operands: filters are JSON, plus regular expressions where MongoDB has them. */
+/** Validation of filter operands: JSON, plus regular expressions where MongoDB takes them. */
 
 export function describe(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "function") return "a function";
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   if (value instanceof RegExp) return String(value);
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && !isJsonObject(value)) {
+  if (isPlainObject(value) && !isJsonObject(value)) {
     return `an instance of ${value.constructor?.name ?? "a class"}`;
   }
   try {
@@ -39,7 +39,9 @@ export function checkJson(value: unknown, pathText: string, operator: string): v
     case "boolean":
       return;
     case "number":
-      if (!Number.isFinite(value)) throw invalid(pathText, operator, `operand is not JSON: ${value}`);
+      if (!Number.isFinite(value)) {
+        throw invalid(pathText, operator, `operand is not JSON: ${value}`);
+      }
       return;
     case "object":
       if (value === null) return;
@@ -97,7 +99,8 @@ export function compileRegex(operand: unknown, options: unknown, pathText: strin
     }
     for (const option of options) {
       if (!optionsAllowed.has(option)) {
-        throw invalid(pathText, "$options", `has "${option}", which is not supported (use i, m, s)`);
+        const reason = `has "${option}", which is not supported (use i, m, s)`;
+        throw invalid(pathText, "$options", reason);
       }
       if (!flags.includes(option)) flags += option;
     }

@@ -10,7 +10,8 @@ import { EMPTY_ARRAY_SORT_KEY, compareValues } from "./compare.js";
 /** Splits "a.b.0" into its segments; a segment is a field name, or an array index on arrays. */
 export function splitPath(path: string): string[] {
   if (typeof path !== "string" || path === "") {
-    throw new InvalidArgumentError(`invalid path ${JSON.stringify(path)}: expected a non-empty string`);
+    const shown = JSON.stringify(path);
+    throw new InvalidArgumentError(`invalid path ${shown}: expected a non-empty string`);
   }
   const segments = path.split(".");
   for (const segment of segments) {

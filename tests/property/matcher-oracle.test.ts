@@ -106,6 +106,10 @@ const composite = (f: unknown) =>
  *   mingo descends into inner arrays.
  * - object or array operands of comparisons against arrays: MongoDB compares the whole array as
  *   well as its elements (`{ a: { $lt: [2] } }` matches `{ a: [1] }`); mingo does not always.
+ * - objects compare by the type of a field's value before its name (`{ a: false }` >
+ *   `{ c: 0.5 }`); mingo compares names first.
+ * - `$all` is an `$and` of equalities, so `{ b: { $all: [false] } }` matches `{ b: false }`;
+ *   mingo requires an array.
  * - `$all: [null]` is `{ $eq: null }` in MongoDB (matches a missing field); mingo says no.
  */
 function knownDifference(where: Record<string, unknown>, document: unknown): boolean {
@@ -118,7 +122,8 @@ function knownDifference(where: Record<string, unknown>, document: unknown): boo
     isObject(v) && ((v as { $gte?: unknown }).$gte === null || (v as { $lte?: unknown }).$lte === null);
   if (some(where, inclusiveNull)) return true;
   if (some(document, hasNestedArray)) return true;
-  if (composite(where) && arrays) return true;
+  if (composite(where)) return true;
+  if (some(where, (v) => isObject(v) && "$all" in (v as object))) return true;
   return false;
 }
 
