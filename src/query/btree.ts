@@ -56,8 +56,9 @@ export class BTree<K> {
   static fromSorted<K>(keys: readonly K[], compare: Compare<K>, nodeWidth?: number): BTree<K> {
     for (let i = 1; i < keys.length; i++) {
       const order = compare(keys[i - 1] as K, keys[i] as K);
-      assert(order !== 0, `btree: fromSorted keys are distinct (keys ${i - 1} and ${i} are equal)`);
-      assert(order < 0, `btree: fromSorted keys are sorted ascending (key ${i} is out of order)`);
+      // The messages are built only on failure: this runs once per key of a build.
+      if (order === 0) assert(false, `btree: fromSorted keys are distinct (keys ${i - 1} and ${i} are equal)`);
+      if (order > 0) assert(false, `btree: fromSorted keys are sorted ascending (key ${i} is out of order)`);
     }
     const tree = new BTree(compare, nodeWidth);
     // Leaves three-quarters full leave room for inserts before the first splits.

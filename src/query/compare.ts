@@ -101,6 +101,9 @@ function sign(difference: number): number {
  */
 export function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
+  // The common case first (index keys are mostly numbers and strings; ids are strings).
+  const type = typeof a;
+  if (type === typeof b && (type === "string" || type === "number")) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
   if (a instanceof Sentinel || b instanceof Sentinel) return sign(positionOf(a) - positionOf(b));
   const rankA = typeRank(a);
   const rankB = typeRank(b);
@@ -146,7 +149,12 @@ function compareObjects(a: Record<string, unknown>, b: Record<string, unknown>):
 export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
   const common = Math.min(a.length, b.length);
   for (let i = 0; i < common; i++) {
-    const order = compareValues(a[i], b[i]);
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    const type = typeof x;
+    if (type === typeof y && (type === "string" || type === "number")) return (x as number) < (y as number) ? -1 : 1;
+    const order = compareValues(x, y);
     if (order !== 0) return order;
   }
   return sign(a.length - b.length);

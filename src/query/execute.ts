@@ -94,6 +94,7 @@ function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">, keepDoc
 
 /** Sorts the hits in memory and cuts the page after the cursor. */
 function page(hits: Hit[], examined: number, run: Run): Found {
+  if (run.order.keys.length === 0) return pageById(hits, examined, run);
   const order = run.order;
   let keyed = hits.map((hit) => ({ hit, key: order.keyOf(hit.id, hit.doc) }));
   if (run.after) keyed = keyed.filter((k) => order.compare(k.key, run.after!) > 0);
@@ -109,6 +110,23 @@ function page(hits: Hit[], examined: number, run: Run): Found {
     examined,
     matched,
   };
+}
+
+/** No sort: the id order, compared as strings (code units), with no key arrays. */
+function pageById(hits: Hit[], examined: number, run: Run): Found {
+  const after = run.after ? (run.after[0] as string) : undefined;
+  const kept = after === undefined ? hits : hits.filter((hit) => hit.id > after);
+  const matched = kept.length;
+  kept.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const more = run.limit !== undefined && kept.length > run.limit;
+  if (more) kept.length = run.limit!;
+  const ids = new Array<string>(kept.length);
+  const items = new Array<unknown>(kept.length);
+  for (let i = 0; i < kept.length; i++) {
+    ids[i] = kept[i]!.id;
+    items[i] = kept[i]!.doc;
+  }
+  return { ids, items, nextKey: more ? [ids[ids.length - 1]] : undefined, examined, matched };
 }
 
 /** Walks an ordered plan's ranges in the query's order from the cursor, stopping at the page. */

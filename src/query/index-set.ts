@@ -22,9 +22,11 @@ export class IndexSet {
 
   private constructor(readonly list: readonly RecordIndex[], table: IndexedTable) {
     for (const index of list) this.byName.set(index.name, index);
-    this.stop = table.listen((id, _before, after) => {
+    this.stop = table.listen((id, before, after) => {
+      if (before === after) return;
+      const old = before === undefined ? undefined : parsedValue(before);
       const value = after === undefined ? undefined : parsedValue(after);
-      for (const index of this.list) index.update(id, value);
+      for (const index of this.list) index.update(id, old, value);
     });
   }
 
@@ -34,17 +36,18 @@ export class IndexSet {
    * unique index's value to two records.
    */
   static build(definitions: readonly IndexDefinition[], table: IndexedTable): IndexSet {
-    const parsed = (function* () {
-      for (const [id, value] of table.records) yield [id, parsedValue(value)] as const;
-    })();
-    let indexes: RecordIndex[];
-    if (definitions.length === 1) {
-      indexes = [RecordIndex.build(definitions[0]!, parsed)];
-    } else {
-      // Each record is parsed once for all the indexes.
-      const records = definitions.length === 0 ? [] : Array.from(parsed);
-      indexes = definitions.map((definition) => RecordIndex.build(definition, records));
+    const builders = definitions.map((definition) => RecordIndex.builder(definition));
+    if (builders.length > 0) {
+      // One parse per record for all the indexes, dropped at once (the records stay text).
+      for (const [id, value] of table.records) {
+        const doc = parsedValue(value);
+        for (const builder of builders) builder.add(id, doc);
+      }
     }
+    // Every id's rank in id order (code units, as compareValues orders strings), for sorting.
+    const idRanks = new Map<string, number>();
+    if (builders.length > 0) [...table.records.keys()].sort().forEach((id, rank) => idRanks.set(id, rank));
+    const indexes = builders.map((builder) => builder.finish(idRanks));
     for (const index of indexes) {
       assert(index.records === table.records.size, "an index holds every record");
       if (index.definition.unique) checkBuiltUnique(index);

@@ -137,7 +137,7 @@ function traversesArray(doc: unknown, path: readonly string[]): boolean {
  * empty array as less than a null value or a missing field"), as EMPTY_ARRAY_SORT_KEY.
  */
 export function sortValue(doc: unknown, path: readonly string[], direction: 1 | -1): unknown {
-  assert(direction === 1 || direction === -1, `sort direction must be 1 or -1: ${direction}`);
+  if (direction !== 1 && direction !== -1) assert(false, `sort direction must be 1 or -1: ${String(direction)}`);
   let best: unknown = undefined;
   let any = false;
   const offer = (value: unknown) => {

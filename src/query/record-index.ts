@@ -1,6 +1,6 @@
 import { assert } from "../util/assert.js";
 import { BTree } from "./btree.js";
-import { compareKeys, MAX_KEY } from "./compare.js";
+import { compareKeys, compareValues, MAX_KEY } from "./compare.js";
 import type { IndexDefinition } from "./index-def.js";
 import { indexValues } from "./path.js";
 
@@ -22,40 +22,54 @@ const overflowing = Symbol("overflowing");
 type Held = IndexEntry | Entries | typeof overflowing;
 
 /**
- * One declared index: a B+tree of entries [value…, id] in MongoDB's value order, and what each
- * record gave it (so a change replaces exactly the old entries, without reading the old
- * value). Entries are a superset: a record matching a range filter on the paths has an entry
- * in the range (path.ts proves it); while every record gives exactly one entry (no arrays),
- * the tree also gives the order of the records and exact counts.
+ * One declared index: a B+tree of entries [value…, id] in MongoDB's value order. The record
+ * table reports each change with the value before it, so a change removes exactly the entries
+ * the old value gave (entries are a function of the value) and the index keeps nothing per
+ * record besides its entries. Entries are a superset: a record matching a range filter on the
+ * paths has an entry in the range (path.ts proves it); while every record gives exactly one
+ * entry (no arrays), the tree also gives the order of the records and exact counts.
  */
 export class RecordIndex {
-  readonly tree: BTree<IndexEntry>;
-  private readonly held = new Map<string, Held>();
   /** Records that gave other than exactly one entry. */
-  private multi = 0;
-  /** Ids of overflowing records: every scan of this index reads them too. */
-  readonly overflow = new Set<string>();
+  private multi: number;
+  /** Records indexed. */
+  private count: number;
 
-  constructor(readonly definition: IndexDefinition, tree?: BTree<IndexEntry>) {
-    this.tree = tree ?? new BTree<IndexEntry>(compareKeys);
+  private constructor(
+    readonly definition: IndexDefinition,
+    readonly tree: BTree<IndexEntry>,
+    /** Ids of overflowing records: every scan of this index reads them too. */
+    readonly overflow: Set<string>,
+    multi: number,
+    count: number,
+  ) {
+    this.multi = multi;
+    this.count = count;
   }
 
-  /** Builds the index of `records` (parsed values) in O(n log n), sorting once. */
-  static build(definition: IndexDefinition, records: Iterable<readonly [string, unknown]>): RecordIndex {
+  /** Collects the entries of every record, then builds the tree once, sorted (O(n log n)). */
+  static builder(definition: IndexDefinition): { add(id: string, value: unknown): void; finish(idRanks: ReadonlyMap<string, number>): RecordIndex } {
     const all: IndexEntry[] = [];
-    const index = new RecordIndex(definition, new BTree<IndexEntry>(compareKeys));
-    for (const [id, value] of records) {
-      const held = index.entriesOf(id, value);
-      index.hold(id, held);
-      if (held === overflowing) continue;
-      if (held instanceof Entries) all.push(...held.list);
-      else all.push(held);
-    }
-    all.sort(compareKeys);
-    const built = new RecordIndex(definition, BTree.fromSorted(all, compareKeys));
-    for (const [id, held] of index.held) built.hold(id, held);
-    assert(built.tree.size === all.length, "the built tree holds every entry");
-    return built;
+    const overflow = new Set<string>();
+    let multi = 0;
+    let count = 0;
+    return {
+      add(id, value) {
+        const held = entriesOf(definition, id, value);
+        count++;
+        if (held === overflowing) overflow.add(id);
+        else if (held instanceof Entries) all.push(...held.list);
+        else all.push(held);
+        if (held === overflowing || held instanceof Entries) multi++;
+      },
+      finish(idRanks) {
+        const sorted = sortEntries(all, idRanks);
+        const tree = BTree.fromSorted(sorted, compareKeys);
+        assert(tree.size === all.length, "the built tree holds every entry");
+        all.length = 0;
+        return new RecordIndex(definition, tree, overflow, multi, count);
+      },
+    };
   }
 
   get name(): string {
@@ -69,25 +83,18 @@ export class RecordIndex {
 
   /** Records indexed. */
   get records(): number {
-    return this.held.size;
+    return this.count;
   }
 
-  /** Re-indexes record `id` as `value` (undefined: the record is gone). */
-  update(id: string, value: unknown): void {
-    const before = this.held.get(id);
-    if (value === undefined) {
-      if (before !== undefined) this.drop(id, before);
-      return;
+  /** Re-indexes record `id`, which was `before` and is now `after` (parsed; undefined: absent). */
+  update(id: string, before: unknown, after: unknown): void {
+    const old = before === undefined ? undefined : entriesOf(this.definition, id, before);
+    const next = after === undefined ? undefined : entriesOf(this.definition, id, after);
+    if (old !== undefined && next !== undefined && isSingle(old) && isSingle(next) && compareKeys(old, next) === 0) {
+      return; // The indexed values did not change.
     }
-    const after = this.entriesOf(id, value);
-    if (before !== undefined) {
-      if (!(before instanceof Entries) && before !== overflowing && !(after instanceof Entries) && after !== overflowing) {
-        if (compareKeys(before, after) === 0) return; // The indexed values did not change.
-      }
-      this.drop(id, before);
-    }
-    this.hold(id, after);
-    this.insert(after);
+    if (old !== undefined) this.drop(id, old);
+    if (next !== undefined) this.add(id, next);
   }
 
   /** The ids of records whose entry starts with `prefix` (unique checks). */
@@ -97,62 +104,127 @@ export class RecordIndex {
     }
   }
 
-  /** The entries record `id` gives, without its id (unique checks of a value not yet written). */
+  /** The entries `value` would give, without the id (unique checks of a value not yet written). */
   keysOf(value: unknown): readonly (readonly unknown[])[] | undefined {
-    const held = this.entriesOf("", value);
+    const held = entriesOf(this.definition, "", value);
     if (held === overflowing) return undefined;
     const list = held instanceof Entries ? held.list : [held];
     return list.map((entry) => entry.slice(0, -1));
   }
 
-  private entriesOf(id: string, value: unknown): Held {
-    const paths = this.definition.paths;
-    if (paths.length === 1) {
-      const { values, multi } = indexValues(value, paths[0]!);
-      if (!multi && values.length === 1) return [values[0], id];
-      return new Entries(dedupe(values.map((v) => [v, id])));
-    }
-    let combos: unknown[][] = [[]];
-    let multi = false;
-    for (const path of paths) {
-      const found = indexValues(value, path);
-      multi ||= found.multi || found.values.length !== 1;
-      if (combos.length * found.values.length > entriesPerRecordMax) return overflowing;
-      combos = combos.flatMap((combo) => found.values.map((v) => [...combo, v]));
-    }
-    for (const combo of combos) combo.push(id);
-    if (!multi && combos.length === 1) return combos[0]!;
-    return new Entries(dedupe(combos));
-  }
-
-  private hold(id: string, held: Held): void {
-    assert(!this.held.has(id), "a record is held once");
-    this.held.set(id, held);
-    if (held === overflowing) this.overflow.add(id);
-    if (held instanceof Entries || held === overflowing) this.multi++;
-  }
-
-  private insert(held: Held): void {
-    if (held === overflowing) return;
-    if (held instanceof Entries) {
+  private add(id: string, held: Held): void {
+    this.count++;
+    if (held === overflowing) {
+      assert(!this.overflow.has(id), "a record overflows once");
+      this.overflow.add(id);
+    } else if (held instanceof Entries) {
       for (const entry of held.list) assert(this.tree.insert(entry), "an entry is new");
     } else {
       assert(this.tree.insert(held), "an entry is new");
     }
+    if (!isSingle(held)) this.multi++;
   }
 
   private drop(id: string, held: Held): void {
-    this.held.delete(id);
+    this.count--;
     if (held === overflowing) {
-      this.overflow.delete(id);
+      assert(this.overflow.delete(id), "an overflowing record was kept aside");
     } else if (held instanceof Entries) {
-      for (const entry of held.list) assert(this.tree.delete(entry), "a held entry is in the tree");
+      for (const entry of held.list) assert(this.tree.delete(entry), "a record's entries are in the tree");
     } else {
-      assert(this.tree.delete(held), "a held entry is in the tree");
+      assert(this.tree.delete(held), "a record's entry is in the tree");
     }
-    if (held instanceof Entries || held === overflowing) this.multi--;
-    assert(this.multi >= 0, "multikey records are counted");
+    if (!isSingle(held)) this.multi--;
+    assert(this.multi >= 0 && this.count >= 0, "records are counted");
   }
+}
+
+/** Largest composite sort key a build packs into a double exactly. */
+const packedKeyMax = 2 ** 52;
+
+/**
+ * Sorts entries for a build. The usual index (one entry per record, values that are numbers,
+ * strings, booleans or null) is sorted without calling a comparator per pair: each value is
+ * replaced by its rank among the column's distinct values and each id by its rank among the
+ * ids, the ranks are packed into one number per entry, and a Float64Array sorts those
+ * natively. Anything else (objects, arrays, several entries per record) sorts by compareKeys.
+ */
+function sortEntries(entries: IndexEntry[], idRanks: ReadonlyMap<string, number>): IndexEntry[] {
+  const packed = entries.length > 1 ? packKeys(entries, idRanks) : undefined;
+  if (packed === undefined) return entries.sort(compareKeys);
+  const { keys, byId } = packed;
+  keys.sort();
+  const n = idRanks.size;
+  const sorted = new Array<IndexEntry>(entries.length);
+  for (let i = 0; i < keys.length; i++) sorted[i] = byId[keys[i]! % n]!;
+  return sorted;
+}
+
+function packKeys(entries: readonly IndexEntry[], idRanks: ReadonlyMap<string, number>): { keys: Float64Array; byId: IndexEntry[] } | undefined {
+  const width = entries[0]!.length - 1;
+  const columns: Map<unknown, number>[] = [];
+  let span = idRanks.size;
+  for (let c = 0; c < width; c++) {
+    const distinct = new Set<unknown>();
+    for (const entry of entries) {
+      const value = entry[c];
+      if (typeof value === "object" && value !== null) return undefined;
+      distinct.add(value);
+    }
+    const ranked = [...distinct].sort(compareValues);
+    columns.push(new Map(ranked.map((value, rank) => [value, rank])));
+    span *= ranked.length;
+    if (span > packedKeyMax) return undefined;
+  }
+  const keys = new Float64Array(entries.length);
+  const byId = new Array<IndexEntry>(idRanks.size);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const idRank = idRanks.get(entry[width] as string);
+    assert(idRank !== undefined, "an entry's id is a record");
+    if (byId[idRank] !== undefined) return undefined; // Several entries for one record.
+    byId[idRank] = entry;
+    let key = 0;
+    for (let c = 0; c < width; c++) key = key * columns[c]!.size + columns[c]!.get(entry[c])!;
+    keys[i] = key * idRanks.size + idRank;
+  }
+  return { keys, byId };
+}
+
+function isSingle(held: Held): held is IndexEntry {
+  return held !== overflowing && !(held instanceof Entries);
+}
+
+/** The entries record `id` with value `value` gives the index. */
+function entriesOf(definition: IndexDefinition, id: string, value: unknown): Held {
+  const paths = definition.paths;
+  if (paths.length === 1) {
+    const { values, multi } = indexValues(value, paths[0]!);
+    if (!multi && values.length === 1) return [values[0], id];
+    return new Entries(dedupe(values.map((v) => [v, id])));
+  }
+  // The common case: one value per path, no arrays: one entry, built without combinations.
+  const single: unknown[] = [];
+  for (const path of paths) {
+    const found = indexValues(value, path);
+    if (found.multi || found.values.length !== 1) break;
+    single.push(found.values[0]);
+  }
+  if (single.length === paths.length) {
+    single.push(id);
+    return single;
+  }
+  let combos: unknown[][] = [[]];
+  let multi = false;
+  for (const path of paths) {
+    const found = indexValues(value, path);
+    multi ||= found.multi || found.values.length !== 1;
+    if (combos.length * found.values.length > entriesPerRecordMax) return overflowing;
+    combos = combos.flatMap((combo) => found.values.map((v) => [...combo, v]));
+  }
+  for (const combo of combos) combo.push(id);
+  if (!multi && combos.length === 1) return combos[0]!;
+  return new Entries(dedupe(combos));
 }
 
 /** Entries sorted, equal ones once (a record with [1, 1] gives the entry 1 once). */
