@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
+import { checkSchema } from "./model/schema-check.js";
 
 /** Longest archive segment name. */
 export const archiveNameLengthMax = 100;
@@ -47,6 +48,7 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   if (migrate !== undefined && typeof migrate !== "function") {
     throw new InvalidArgumentError("migrate must be a function");
   }
+  if (options.schema !== undefined) checkSchema(options.schema);
 }
 
 function checkFollow(follow: unknown, readOnly: unknown): void {

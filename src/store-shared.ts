@@ -4,6 +4,8 @@ import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { readingHistory } from "./store-support.js";
 import type { OperationOptions } from "./types.js";
+import { checkChanges } from "./model/schema-check.js";
+import type { StandardSchemaV1 } from "./model/standard-schema.js";
 
 /* The Store facade's helpers for storages many writers share (docs/POSTGRES.md "Semantics"). */
 
@@ -41,7 +43,12 @@ export function sharedOf(engine: Engine, what: string): NonNullable<Engine["shar
  * versions they left (engine/shared-undo.ts). `stillWritable` checks the store again after the
  * waits (it may have closed meanwhile).
  */
-export async function sharedRevert(engine: Engine, verb: "undo" | "redo", stillWritable: () => Engine): Promise<boolean> {
+export async function sharedRevert(
+  engine: Engine,
+  verb: "undo" | "redo",
+  stillWritable: () => Engine,
+  schema?: StandardSchemaV1,
+): Promise<boolean> {
   const shared = sharedOf(engine, `${verb}()`);
   await shared.flush();
   await shared.catchUp();
@@ -52,6 +59,7 @@ export async function sharedRevert(engine: Engine, verb: "undo" | "redo", stillW
   const target = { history, shared, records: engine.records };
   const guard = verb === "undo" ? guardedUndo : guardedRedo;
   const { changes, expected } = readingHistory(() => guard(target, unit));
+  checkChanges(schema, changes);
   await engine.commit(engine.apply(changes, undefined), undefined, { expected });
   return true;
 }

@@ -36,6 +36,8 @@ import { iterateOps, opsOf, opsSince, type OpsQuery } from "./engine/history-que
 import { viewAt } from "./engine/time-travel.js";
 import type { StoreView } from "./view.js";
 import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
+import { checkChanges, validated } from "./model/schema-check.js";
+import type { StandardSchemaV1 } from "./model/standard-schema.js";
 
 /**
  * An id → document store backed by a durable operation log (SPEC §1). This class checks state
@@ -57,6 +59,8 @@ export class Store<T = Record<string, unknown>> {
   /** Ends every change feed at close(). */
   private readonly feeds = new AbortController();
   private follower: Follower | undefined;
+  /** Every write must pass it (options.schema); undefined: no schema. */
+  private schema: StandardSchemaV1 | undefined;
 
   constructor(private readonly resolveStorage?: StorageResolver) {}
 
@@ -91,6 +95,7 @@ export class Store<T = Record<string, unknown>> {
     this.engine = engine;
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
+    this.schema = options.schema;
     if (tail) this.follower = new Follower(tail, engine);
     this.phase = "open";
   }
@@ -201,7 +206,7 @@ export class Store<T = Record<string, unknown>> {
   set(id: string, value: T, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     const engine = this.writable("set");
     checkId(id);
-    const data = toStoredRecord(value);
+    const data = toStoredRecord(this.schema ? validated(this.schema, value) : value);
     const meta = checkMeta(options?.meta);
     const intent = intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
@@ -312,10 +317,12 @@ export class Store<T = Record<string, unknown>> {
 
   private async undoNow(): Promise<boolean> {
     const engine = this.writable("undo");
-    if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"));
+    const schema = this.schema;
+    if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"), schema);
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
     const changes: Change[] = [...unit].reverse().map(compensation);
+    checkChanges(schema, changes);
     await engine.commit(engine.apply(changes, undefined));
     return true;
   }
@@ -327,10 +334,13 @@ export class Store<T = Record<string, unknown>> {
 
   private async redoNow(): Promise<boolean> {
     const engine = this.writable("redo");
-    if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"));
+    const schema = this.schema;
+    if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"), schema);
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
-    await engine.commit(engine.apply(unit.map(reapplication), undefined));
+    const changes = unit.map(reapplication);
+    checkChanges(schema, changes);
+    await engine.commit(engine.apply(changes, undefined));
     return true;
   }
 

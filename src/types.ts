@@ -1,3 +1,5 @@
+import type { StandardSchemaV1 } from "./model/standard-schema.js";
+
 /** A JSON object of metadata kept with an operation: who made it and why. */
 export type OperationMeta = Record<string, unknown>;
 
@@ -60,6 +62,11 @@ export interface StoreOptions<T = unknown> {
   follow?: boolean;
   /** Injected clock returning epoch microseconds, for tests. Default: Date.now() * 1000. */
   clock?: () => number;
+  /**
+   * A Standard Schema v1 validator (zod, valibot, arktype…) that every write must pass, at the
+   * call; its output is what is stored (docs/SCHEMA.md). Records already stored are not checked.
+   */
+  schema?: StandardSchemaV1<unknown, T>;
 }
 
 export interface OperationOptions {
