@@ -5,6 +5,7 @@ import { Follower, tailOf, type TailSource } from "./engine/follower.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
+import { allRecords, countRecords, filterRecords } from "./model/record-scan.js";
 import type { Storage, StorageResolver } from "./storage/port.js";
 import type {
   Operation,
@@ -175,8 +176,7 @@ export class Store<T = Record<string, unknown>> {
   }
 
   all(): T[] {
-    const records = this.open_().records;
-    return Array.from(records, ([id, value]) => recordAt(records, id, value)) as T[];
+    return allRecords(this.open_().records) as T[];
   }
 
   entries(): [string, T][] {
@@ -187,18 +187,14 @@ export class Store<T = Record<string, unknown>> {
   filter(predicate: (value: T, id: string) => boolean): T[] {
     const records = this.open_().records;
     checkFunction(predicate, "predicate");
-    const found: T[] = [];
-    for (const [id, value] of records) {
-      const record = recordAt(records, id, value) as T;
-      if (predicate(record, id)) found.push(record);
-    }
-    return found;
+    return filterRecords(records, predicate as (value: unknown, id: string) => boolean) as T[];
   }
 
   count(predicate?: (value: T, id: string) => boolean): number {
     const records = this.open_().records;
     if (predicate === undefined) return records.size;
-    return this.filter(predicate).length;
+    checkFunction(predicate, "predicate");
+    return countRecords(records, predicate as (value: unknown, id: string) => boolean);
   }
 
   set(id: string, value: T, options: OperationOptions & { overwrite: true }): Promise<Overwritten<T>[]>;

@@ -1,4 +1,7 @@
 import { recordAt } from "./model/raw-record.js";
+import { allRecords, countRecords, filterRecords } from "./model/record-scan.js";
+
+type Predicate = (value: unknown, id: string) => boolean;
 
 /**
  * A read-only picture of a store's state at one point of its history (`store.at(point)`).
@@ -22,7 +25,7 @@ export class StoreView<T> {
   }
 
   all(): T[] {
-    return Array.from(this.state, ([id, value]) => recordAt(this.state, id, value)) as T[];
+    return allRecords(this.state) as T[];
   }
 
   entries(): [string, T][] {
@@ -30,15 +33,11 @@ export class StoreView<T> {
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
-    const found: T[] = [];
-    for (const [id, value] of this.state) {
-      const record = recordAt(this.state, id, value) as T;
-      if (predicate(record, id)) found.push(record);
-    }
-    return found;
+    return filterRecords(this.state, predicate as Predicate) as T[];
   }
 
   count(predicate?: (value: T, id: string) => boolean): number {
-    return predicate ? this.filter(predicate).length : this.state.size;
+    if (!predicate) return this.state.size;
+    return countRecords(this.state, predicate as Predicate);
   }
 }
