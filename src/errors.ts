@@ -81,12 +81,21 @@ export class InvalidIdError extends OpslogError {
   }
 }
 
+/** One problem a schema found in a value: `path` is written like InvalidValueError's. */
+export interface ValueIssue {
+  message: string;
+  path: string;
+}
+
 export class InvalidValueError extends OpslogError {
   readonly path: string;
+  /** Set when the store's `schema` refused the value: every issue its validator reported. */
+  readonly issues?: ValueIssue[];
 
-  constructor(path: string, message: string) {
+  constructor(path: string, message: string, issues?: ValueIssue[]) {
     super("OPSLOG_INVALID_VALUE", `${path}: ${message}`);
     this.path = path;
+    if (issues !== undefined) this.issues = issues;
   }
 }
 

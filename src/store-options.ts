@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
 import { indexDefinitions } from "./query/index-def.js";
+import { checkSchema } from "./model/schema-check.js";
 
 /** Longest archive segment name. */
 export const archiveNameLengthMax = 100;
@@ -49,6 +50,7 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   if (migrate !== undefined && typeof migrate !== "function") {
     throw new InvalidArgumentError("migrate must be a function");
   }
+  if (options.schema !== undefined) checkSchema(options.schema);
 }
 
 function checkFollow(follow: unknown, readOnly: unknown): void {

@@ -3,7 +3,14 @@ import type { Engine } from "./engine/engine.js";
 import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { readingHistory } from "./store-support.js";
+import type { Change } from "./model/operation.js";
 import type { Operation, OperationOptions } from "./types.js";
+
+/** What undo/redo check: the changes before they apply (a schema), the operations after (unique indexes). */
+export interface RevertCheck {
+  changes(changes: readonly Change[]): void;
+  applied(ops: Operation[]): void;
+}
 
 /* The Store facade's helpers for storages many writers share (docs/POSTGRES.md "Semantics"). */
 
@@ -45,7 +52,7 @@ export async function sharedRevert(
   engine: Engine,
   verb: "undo" | "redo",
   stillWritable: () => Engine,
-  check: (ops: Operation[]) => void,
+  check: RevertCheck,
 ): Promise<boolean> {
   const shared = sharedOf(engine, `${verb}()`);
   await shared.flush();
@@ -57,8 +64,9 @@ export async function sharedRevert(
   const target = { history, shared, records: engine.records };
   const guard = verb === "undo" ? guardedUndo : guardedRedo;
   const { changes, expected } = readingHistory(() => guard(target, unit));
+  check.changes(changes); // A schema: refuses values it would not take now.
   const ops = engine.apply(changes, undefined);
-  check(ops); // Unique indexes: takes the changes back and throws if they duplicate a value.
+  check.applied(ops); // Unique indexes: takes the changes back and throws if they duplicate a value.
   await engine.commit(ops, undefined, { expected });
   return true;
 }

@@ -5,6 +5,7 @@ import { Follower, tailOf, type TailSource } from "./engine/follower.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
+import { allRecords, countRecords, filterRecords } from "./model/record-scan.js";
 import type { Storage, StorageResolver } from "./storage/port.js";
 import type {
   Operation,
@@ -16,7 +17,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from "./types.js";
-import { intentOf, sharedOf, sharedRevert } from "./store-shared.js";
+import { intentOf, sharedOf, sharedRevert, type RevertCheck } from "./store-shared.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { changeFeed } from "./engine/change-feed.js";
 import {
@@ -38,6 +39,8 @@ import type { StoreView } from "./view.js";
 import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
 import { StoreQueries } from "./store-query.js";
 import type { FindQuery, FindResult, Filter, QueryPlan } from "./query/types.js";
+import { checkChanges, validated } from "./model/schema-check.js";
+import type { StandardSchemaV1 } from "./model/standard-schema.js";
 
 /**
  * An id → document store backed by a durable operation log (SPEC §1). This class checks state
@@ -61,6 +64,8 @@ export class Store<T = Record<string, unknown>> {
   private follower: Follower | undefined;
   /** Declared indexes and find() (store-query.ts). */
   private queries: StoreQueries | undefined;
+  /** Every write must pass it (options.schema); undefined: no schema. */
+  private schema: StandardSchemaV1 | undefined;
 
   constructor(private readonly resolveStorage?: StorageResolver) {}
 
@@ -98,6 +103,7 @@ export class Store<T = Record<string, unknown>> {
     this.queries = queries;
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
+    this.schema = options.schema;
     if (tail) this.follower = new Follower(tail, engine);
     this.phase = "open";
   }
@@ -178,8 +184,7 @@ export class Store<T = Record<string, unknown>> {
   }
 
   all(): T[] {
-    const records = this.open_().records;
-    return Array.from(records, ([id, value]) => recordAt(records, id, value)) as T[];
+    return allRecords(this.open_().records) as T[];
   }
 
   entries(): [string, T][] {
@@ -190,12 +195,7 @@ export class Store<T = Record<string, unknown>> {
   filter(predicate: (value: T, id: string) => boolean): T[] {
     const records = this.open_().records;
     checkFunction(predicate, "predicate");
-    const found: T[] = [];
-    for (const [id, value] of records) {
-      const record = recordAt(records, id, value) as T;
-      if (predicate(record, id)) found.push(record);
-    }
-    return found;
+    return filterRecords(records, predicate as (value: unknown, id: string) => boolean) as T[];
   }
 
   /** The number of records; of those a predicate accepts; or of those a filter matches. */
@@ -203,7 +203,8 @@ export class Store<T = Record<string, unknown>> {
     const records = this.open_().records;
     if (predicate === undefined) return records.size;
     if (typeof predicate !== "function") return this.queries_().queries.count(predicate);
-    return this.filter(predicate).length;
+    checkFunction(predicate, "predicate");
+    return countRecords(records, predicate as (value: unknown, id: string) => boolean);
   }
 
   /**
@@ -231,7 +232,7 @@ export class Store<T = Record<string, unknown>> {
   set(id: string, value: T, options?: OperationOptions): Promise<void | Overwritten<T>[]> {
     const engine = this.writable("set");
     checkId(id);
-    const data = toStoredRecord(value);
+    const data = toStoredRecord(this.schema ? validated(this.schema, value) : value);
     this.queries?.checkWrite(id, data);
     const meta = checkMeta(options?.meta);
     const intent = intentOf(engine, options);
@@ -343,13 +344,14 @@ export class Store<T = Record<string, unknown>> {
 
   private async undoNow(): Promise<boolean> {
     const engine = this.writable("undo");
-    const check = (ops: Operation[]): void => this.queries?.checkApplied(engine, ops);
+    const check = this.revertCheck(engine);
     if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"), check);
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
     const changes: Change[] = [...unit].reverse().map(compensation);
+    check.changes(changes);
     const ops = engine.apply(changes, undefined);
-    check(ops);
+    check.applied(ops);
     await engine.commit(ops);
     return true;
   }
@@ -361,12 +363,14 @@ export class Store<T = Record<string, unknown>> {
 
   private async redoNow(): Promise<boolean> {
     const engine = this.writable("redo");
-    const check = (ops: Operation[]): void => this.queries?.checkApplied(engine, ops);
+    const check = this.revertCheck(engine);
     if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"), check);
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
-    const ops = engine.apply(unit.map(reapplication), undefined);
-    check(ops);
+    const changes = unit.map(reapplication);
+    check.changes(changes);
+    const ops = engine.apply(changes, undefined);
+    check.applied(ops);
     await engine.commit(ops);
     return true;
   }
@@ -545,6 +549,15 @@ export class Store<T = Record<string, unknown>> {
     if (this.batchOps) {
       throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback${why}`);
     }
+  }
+
+  /** The checks of an undo or redo: the schema on its values, unique indexes on the result. */
+  private revertCheck(engine: Engine): RevertCheck {
+    const schema = this.schema;
+    return {
+      changes: (changes) => checkChanges(schema, changes),
+      applied: (ops) => this.queries?.checkApplied(engine, ops),
+    };
   }
 
   private queries_(): StoreQueries {

@@ -1,4 +1,5 @@
 import type { IndexDeclarations } from "./query/types.js";
+import type { StandardSchemaV1 } from "./model/standard-schema.js";
 
 /** A JSON object of metadata kept with an operation: who made it and why. */
 export type OperationMeta = Record<string, unknown>;
@@ -67,6 +68,11 @@ export interface StoreOptions<T = unknown> {
    * "due"] }, email: { unique: true } }` (docs/QUERIES.md). find() and count(filter) use them.
    */
   indexes?: IndexDeclarations;
+  /**
+   * A Standard Schema v1 validator (zod, valibot, arktype…) that every write must pass, at the
+   * call; its output is what is stored (docs/SCHEMA.md). Records already stored are not checked.
+   */
+  schema?: StandardSchemaV1<unknown, T>;
 }
 
 export interface OperationOptions {

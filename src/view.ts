@@ -1,6 +1,9 @@
 import { recordAt } from "./model/raw-record.js";
 import { Queries } from "./query/queries.js";
 import type { Filter, FindQuery, FindResult } from "./query/types.js";
+import { allRecords, countRecords, filterRecords } from "./model/record-scan.js";
+
+type Predicate = (value: unknown, id: string) => boolean;
 
 /**
  * A read-only picture of a store's state at one point of its history (`store.at(point)`).
@@ -24,7 +27,7 @@ export class StoreView<T> {
   }
 
   all(): T[] {
-    return Array.from(this.state, ([id, value]) => recordAt(this.state, id, value)) as T[];
+    return allRecords(this.state) as T[];
   }
 
   entries(): [string, T][] {
@@ -32,19 +35,14 @@ export class StoreView<T> {
   }
 
   filter(predicate: (value: T, id: string) => boolean): T[] {
-    const found: T[] = [];
-    for (const [id, value] of this.state) {
-      const record = recordAt(this.state, id, value) as T;
-      if (predicate(record, id)) found.push(record);
-    }
-    return found;
+    return filterRecords(this.state, predicate as Predicate) as T[];
   }
 
   /** The number of records; of those a predicate accepts; or of those a filter matches. */
   count(predicate?: ((value: T, id: string) => boolean) | Filter<T>): number {
     if (predicate === undefined) return this.state.size;
     if (typeof predicate !== "function") return this.queries.count(predicate);
-    return this.filter(predicate).length;
+    return countRecords(this.state, predicate as Predicate);
   }
 
   /** find() as on the store (docs/QUERIES.md), by a scan: a view has no indexes. */

@@ -14,7 +14,13 @@ export class RawRecord {
 
   /** The record, parsed and deep-frozen on first use. */
   read(): unknown {
-    if (this.value === unparsed) this.value = freezeParsed(JSON.parse(this.json) as unknown);
+    // Small enough to inline into a scan's loop: a record already read costs a field load.
+    const value = this.value;
+    return value === unparsed ? this.parse() : value;
+  }
+
+  private parse(): unknown {
+    this.value = freezeParsed(JSON.parse(this.json) as unknown);
     return this.value;
   }
 }

@@ -45,6 +45,17 @@ export function hasForeignSymbols(value: object): boolean {
   return symbols.length > 1 || (symbols.length === 1 && symbols[0] !== textKey);
 }
 
+/**
+ * Whether `value` is a record toStoredRecord made: it carries its text and is deeply frozen.
+ * A scan asks this of every record it hands out; a symbol load is far cheaper than
+ * Object.isFrozen (about 2 ns against 15 ns a record, bench/scan-profile.mjs).
+ */
+export function isStoredRecord(value: unknown): boolean {
+  // Not typeof: this sits in a scan's loop. Map values are never undefined; null is refused
+  // here, and a primitive's symbol load is undefined.
+  return value !== null && (value as { [textKey]?: string })[textKey] !== undefined;
+}
+
 /** Gives a value that is about to be frozen its JSON `text` (which must be its exact JSON). */
 export function attachText(value: object, text: string): void {
   Object.defineProperty(value, textKey, { value: text });
