@@ -15,6 +15,7 @@ export type ErrorCode =
   | "OPSLOG_IO"
   | "OPSLOG_CONFLICT"
   | "OPSLOG_VERSION"
+  | "OPSLOG_UNIQUE"
   | "OPSLOG_INTERNAL";
 
 export class OpslogError extends Error {
@@ -146,6 +147,31 @@ export class ConflictError extends OpslogError {
 export class VersionError extends OpslogError {
   constructor(message: string) {
     super("OPSLOG_VERSION", message);
+  }
+}
+
+/** A write (or the data at open) would give a unique index's value to a second record. */
+export class UniqueError extends OpslogError {
+  /** The unique index. */
+  readonly index: string;
+  /** The value (a list of values, for an index on several paths). */
+  readonly value: unknown;
+  /** The record that holds it already. */
+  readonly id: string;
+  /** The record that would have taken it too. */
+  readonly duplicate: string;
+
+  constructor(index: string, value: unknown, id: string, duplicate: string, context = "") {
+    const shown = JSON.stringify(value);
+    super(
+      "OPSLOG_UNIQUE",
+      `${context}unique index ${JSON.stringify(index)}: value ${shown} is already held by record ` +
+        `${JSON.stringify(id)}, so record ${JSON.stringify(duplicate)} cannot have it too`,
+    );
+    this.index = index;
+    this.value = value;
+    this.id = id;
+    this.duplicate = duplicate;
   }
 }
 

@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export type * from "./types.js";
+export type * from "./query/types.js";
 export type * from "./storage/port.js";
 export type { FileSystem, FileStat, OpenFlags } from "./storage/fs/file-system.js";
 export { NodeFileSystem } from "./storage/fs/node-file-system.js";

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "./errors.js";
 import type { StoreOptions } from "./types.js";
+import { indexDefinitions } from "./query/index-def.js";
 
 /** Longest archive segment name. */
 export const archiveNameLengthMax = 100;
@@ -31,6 +32,7 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
   }
   const { checkpointThreshold, version, writeMode, groupCommitMs, migrate, retain } = options;
   checkRetain(retain);
+  indexDefinitions(options.indexes); // Throws on a bad declaration, before anything opens.
   checkFollow(options.follow, options.readOnly);
   if (checkpointThreshold !== undefined && !(checkpointThreshold >= 0)) {
     throw new InvalidArgumentError("checkpointThreshold must be a number ≥ 0 (0 turns checkpoints off)");

@@ -3,7 +3,7 @@ import type { Engine } from "./engine/engine.js";
 import { guardedRedo, guardedUndo } from "./engine/shared-undo.js";
 import type { WriteIntent } from "./engine/write-queue.js";
 import { readingHistory } from "./store-support.js";
-import type { OperationOptions } from "./types.js";
+import type { Operation, OperationOptions } from "./types.js";
 
 /* The Store facade's helpers for storages many writers share (docs/POSTGRES.md "Semantics"). */
 
@@ -41,7 +41,12 @@ export function sharedOf(engine: Engine, what: string): NonNullable<Engine["shar
  * versions they left (engine/shared-undo.ts). `stillWritable` checks the store again after the
  * waits (it may have closed meanwhile).
  */
-export async function sharedRevert(engine: Engine, verb: "undo" | "redo", stillWritable: () => Engine): Promise<boolean> {
+export async function sharedRevert(
+  engine: Engine,
+  verb: "undo" | "redo",
+  stillWritable: () => Engine,
+  check: (ops: Operation[]) => void,
+): Promise<boolean> {
   const shared = sharedOf(engine, `${verb}()`);
   await shared.flush();
   await shared.catchUp();
@@ -52,6 +57,8 @@ export async function sharedRevert(engine: Engine, verb: "undo" | "redo", stillW
   const target = { history, shared, records: engine.records };
   const guard = verb === "undo" ? guardedUndo : guardedRedo;
   const { changes, expected } = readingHistory(() => guard(target, unit));
-  await engine.commit(engine.apply(changes, undefined), undefined, { expected });
+  const ops = engine.apply(changes, undefined);
+  check(ops); // Unique indexes: takes the changes back and throws if they duplicate a value.
+  await engine.commit(ops, undefined, { expected });
   return true;
 }

@@ -36,6 +36,8 @@ import { iterateOps, opsOf, opsSince, type OpsQuery } from "./engine/history-que
 import { viewAt } from "./engine/time-travel.js";
 import type { StoreView } from "./view.js";
 import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
+import { StoreQueries } from "./store-query.js";
+import type { FindQuery, FindResult, Filter, QueryPlan } from "./query/types.js";
 
 /**
  * An id → document store backed by a durable operation log (SPEC §1). This class checks state
@@ -57,6 +59,8 @@ export class Store<T = Record<string, unknown>> {
   /** Ends every change feed at close(). */
   private readonly feeds = new AbortController();
   private follower: Follower | undefined;
+  /** Declared indexes and find() (store-query.ts). */
+  private queries: StoreQueries | undefined;
 
   constructor(private readonly resolveStorage?: StorageResolver) {}
 
@@ -68,7 +72,7 @@ export class Store<T = Record<string, unknown>> {
     if (this.phase !== "new") {
       throw new InvalidArgumentError(`open() was already called on this Store (it is ${this.phase})`);
     }
-    checkOpenOptions(options);
+    checkOpenOptions(options as StoreOptions<unknown>);
     const storage = this.storageFor(target, options);
     const tail = options.follow === true ? tailOf(storage) : undefined;
     this.phase = "opening";
@@ -78,10 +82,12 @@ export class Store<T = Record<string, unknown>> {
 
   private async openNow(storage: Storage, options: StoreOptions<T>, tail: TailSource | undefined): Promise<void> {
     let engine: Engine | undefined;
+    let queries: StoreQueries | undefined;
     try {
       engine = await Engine.open(storage, engineOptions(options));
       await engine.checkpointer.idle();
       checkMigrationPersisted(engine);
+      queries = StoreQueries.open(engine, options.indexes);
     } catch (error) {
       this.phase = "new";
       // A failed open releases everything it took (the lock, open files).
@@ -89,6 +95,7 @@ export class Store<T = Record<string, unknown>> {
       throw error instanceof OpslogError || isFromUserCode(error) ? error : toIoError(`opening ${storage.location}`, error);
     }
     this.engine = engine;
+    this.queries = queries;
     this.readOnly = options.readOnly === true;
     this.checkpointOnClose = options.checkpointOnClose !== false;
     if (tail) this.follower = new Follower(tail, engine);
@@ -136,6 +143,7 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.open_();
     this.phase = "closed";
     this.feeds.abort();
+    this.queries?.close();
     return this.closeEngine(engine);
   }
 
@@ -190,10 +198,32 @@ export class Store<T = Record<string, unknown>> {
     return found;
   }
 
-  count(predicate?: (value: T, id: string) => boolean): number {
+  /** The number of records; of those a predicate accepts; or of those a filter matches. */
+  count(predicate?: ((value: T, id: string) => boolean) | Filter<T>): number {
     const records = this.open_().records;
     if (predicate === undefined) return records.size;
+    if (typeof predicate !== "function") return this.queries_().queries.count(predicate);
     return this.filter(predicate).length;
+  }
+
+  /**
+   * The records a MongoDB filter matches, in `sort` order (then by id), a page of `limit` at a
+   * time: `next` is the cursor of the page after (docs/QUERIES.md). Served by a declared index
+   * when one fits; explain() says which.
+   */
+  find(query: FindQuery<T> = {}): FindResult<T> {
+    return this.queries_().queries.find(query) as FindResult<T>;
+  }
+
+  /** Every record `query` matches, as [id, value], in order, read a page at a time. */
+  iterate(query: Omit<FindQuery<T>, "limit"> = {}): IterableIterator<[string, T]> {
+    return this.queries_().queries.iterate(query) as IterableIterator<[string, T]>;
+  }
+
+  /** How find() (or count(), with mode "count") serves `query`: the index, and what it read. */
+  explain(query: FindQuery<T> = {}, mode: "find" | "count" = "find"): QueryPlan {
+    if (mode !== "find" && mode !== "count") throw new InvalidArgumentError('explain mode must be "find" or "count"');
+    return this.queries_().queries.explain(query, mode);
   }
 
   set(id: string, value: T, options: OperationOptions & { overwrite: true }): Promise<Overwritten<T>[]>;
@@ -202,6 +232,7 @@ export class Store<T = Record<string, unknown>> {
     const engine = this.writable("set");
     checkId(id);
     const data = toStoredRecord(value);
+    this.queries?.checkWrite(id, data);
     const meta = checkMeta(options?.meta);
     const intent = intentOf(engine, options);
     const failure = this.batchOps ? undefined : engine.writeFailure();
@@ -312,11 +343,14 @@ export class Store<T = Record<string, unknown>> {
 
   private async undoNow(): Promise<boolean> {
     const engine = this.writable("undo");
-    if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"));
+    const check = (ops: Operation[]): void => this.queries?.checkApplied(engine, ops);
+    if (engine.shared) return sharedRevert(engine, "undo", () => this.writable("undo"), check);
     const unit = readingHistory(() => engine.history.peekUndo());
     if (!unit) return false;
     const changes: Change[] = [...unit].reverse().map(compensation);
-    await engine.commit(engine.apply(changes, undefined));
+    const ops = engine.apply(changes, undefined);
+    check(ops);
+    await engine.commit(ops);
     return true;
   }
 
@@ -327,10 +361,13 @@ export class Store<T = Record<string, unknown>> {
 
   private async redoNow(): Promise<boolean> {
     const engine = this.writable("redo");
-    if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"));
+    const check = (ops: Operation[]): void => this.queries?.checkApplied(engine, ops);
+    if (engine.shared) return sharedRevert(engine, "redo", () => this.writable("redo"), check);
     const unit = readingHistory(() => engine.history.peekRedo());
     if (!unit) return false;
-    await engine.commit(engine.apply(unit.map(reapplication), undefined));
+    const ops = engine.apply(unit.map(reapplication), undefined);
+    check(ops);
+    await engine.commit(ops);
     return true;
   }
 
@@ -508,6 +545,11 @@ export class Store<T = Record<string, unknown>> {
     if (this.batchOps) {
       throw new InvalidArgumentError(`${operation}() cannot be called inside a batch callback${why}`);
     }
+  }
+
+  private queries_(): StoreQueries {
+    this.open_();
+    return this.queries!;
   }
 
   private open_(): Engine {

@@ -1,3 +1,5 @@
+import type { IndexDeclarations } from "./query/types.js";
+
 /** A JSON object of metadata kept with an operation: who made it and why. */
 export type OperationMeta = Record<string, unknown>;
 
@@ -60,6 +62,11 @@ export interface StoreOptions<T = unknown> {
   follow?: boolean;
   /** Injected clock returning epoch microseconds, for tests. Default: Date.now() * 1000. */
   clock?: () => number;
+  /**
+   * Indexes to build at open and keep current, by name: `{ status: {}, byDue: { on: ["status",
+   * "due"] }, email: { unique: true } }` (docs/QUERIES.md). find() and count(filter) use them.
+   */
+  indexes?: IndexDeclarations;
 }
 
 export interface OperationOptions {

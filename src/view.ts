@@ -1,4 +1,6 @@
 import { recordAt } from "./model/raw-record.js";
+import { Queries } from "./query/queries.js";
+import type { Filter, FindQuery, FindResult } from "./query/types.js";
 
 /**
  * A read-only picture of a store's state at one point of its history (`store.at(point)`).
@@ -38,7 +40,26 @@ export class StoreView<T> {
     return found;
   }
 
-  count(predicate?: (value: T, id: string) => boolean): number {
-    return predicate ? this.filter(predicate).length : this.state.size;
+  /** The number of records; of those a predicate accepts; or of those a filter matches. */
+  count(predicate?: ((value: T, id: string) => boolean) | Filter<T>): number {
+    if (predicate === undefined) return this.state.size;
+    if (typeof predicate !== "function") return this.queries.count(predicate);
+    return this.filter(predicate).length;
   }
+
+  /** find() as on the store (docs/QUERIES.md), by a scan: a view has no indexes. */
+  find(query: FindQuery<T> = {}): FindResult<T> {
+    return this.queries.find(query) as FindResult<T>;
+  }
+
+  /** iterate() as on the store, by a scan. */
+  iterate(query: Omit<FindQuery<T>, "limit"> = {}): IterableIterator<[string, T]> {
+    return this.queries.iterate(query) as IterableIterator<[string, T]>;
+  }
+
+  private get queries(): Queries {
+    return (this.scans ??= new Queries(() => this.state));
+  }
+
+  private scans: Queries | undefined;
 }

@@ -1,0 +1,164 @@
+import { recordAt } from "../model/raw-record.js";
+import { assert } from "../util/assert.js";
+import type { Bound } from "./btree.js";
+import { compareKeys } from "./compare.js";
+import type { QueryOrder } from "./order.js";
+import type { EntryRange, IndexPlan, Plan } from "./planner.js";
+import type { IndexEntry } from "./record-index.js";
+
+/** What running a plan needs: the records, the compiled filter, the order, the page. */
+export interface Run {
+  readonly records: ReadonlyMap<string, unknown>;
+  readonly matches: (doc: unknown) => boolean;
+  readonly order: QueryOrder;
+  /** Items wanted; one more is looked for, to know whether a next page exists. */
+  readonly limit: number | undefined;
+  /** The key (sort values, id) the page starts after. */
+  readonly after: readonly unknown[] | undefined;
+}
+
+export interface Found {
+  readonly ids: string[];
+  readonly items: unknown[];
+  /** The key of the last item, when more items follow. */
+  readonly nextKey: unknown[] | undefined;
+  readonly examined: number;
+  readonly matched: number;
+}
+
+/** Gives up (undefined) once `budget` entries were examined: a trial of an ordered plan. */
+export function execute(plan: Plan, run: Run, budget = Infinity): Found | undefined {
+  if (plan.kind === "index" && plan.ordered) return walkOrdered(plan, run, budget);
+  const candidates = plan.kind === "scan" ? scan(run) : collect(plan, run);
+  return page(candidates.hits, candidates.examined, run);
+}
+
+/** Counts the matching records; from the tree's counts alone when the plan is exact. */
+export function countOf(plan: Plan, run: Omit<Run, "order" | "limit" | "after">): { count: number; examined: number; fromIndex: boolean } {
+  if (plan.kind === "index" && plan.exact) {
+    let count = 0;
+    for (const range of plan.ranges) count += plan.index.tree.countRange(range.lo, range.hi);
+    return { count, examined: 0, fromIndex: true };
+  }
+  if (plan.kind === "scan") {
+    let count = 0;
+    for (const [id, value] of run.records) if (run.matches(recordAt(run.records, id, value))) count++;
+    return { count, examined: run.records.size, fromIndex: false };
+  }
+  const { hits, examined } = collect(plan, run, false);
+  return { count: hits.length, examined, fromIndex: false };
+}
+
+interface Hit {
+  readonly id: string;
+  readonly doc: unknown;
+}
+
+function scan(run: Run): { hits: Hit[]; examined: number } {
+  const hits: Hit[] = [];
+  const records = run.records;
+  for (const [id, value] of records) {
+    const doc = recordAt(records, id, value);
+    if (run.matches(doc)) hits.push({ id, doc });
+  }
+  return { hits, examined: records.size };
+}
+
+/** The matching records an (unordered) index plan finds, each once. */
+function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">, keepDocs = true): { hits: Hit[]; examined: number } {
+  const hits: Hit[] = [];
+  const seen = plan.index.exact ? undefined : new Set<string>();
+  let examined = 0;
+  const consider = (id: string): void => {
+    if (seen) {
+      if (seen.has(id)) return;
+      seen.add(id);
+    }
+    const value = run.records.get(id);
+    assert(value !== undefined, "an indexed id is a record");
+    const doc = plan.exact && !keepDocs ? undefined : recordAt(run.records, id, value);
+    if (plan.exact || run.matches(doc)) hits.push({ id, doc });
+  };
+  for (const range of plan.ranges) {
+    for (const entry of plan.index.tree.range(range.lo, range.hi)) {
+      examined++;
+      consider(entry[entry.length - 1] as string);
+    }
+  }
+  for (const id of plan.index.overflow) {
+    examined++;
+    consider(id);
+  }
+  return { hits, examined };
+}
+
+/** Sorts the hits in memory and cuts the page after the cursor. */
+function page(hits: Hit[], examined: number, run: Run): Found {
+  const order = run.order;
+  let keyed = hits.map((hit) => ({ hit, key: order.keyOf(hit.id, hit.doc) }));
+  if (run.after) keyed = keyed.filter((k) => order.compare(k.key, run.after!) > 0);
+  const matched = keyed.length;
+  keyed.sort((a, b) => order.compare(a.key, b.key));
+  const more = run.limit !== undefined && keyed.length > run.limit;
+  if (more) keyed.length = run.limit!;
+  const last = keyed[keyed.length - 1];
+  return {
+    ids: keyed.map((k) => k.hit.id),
+    items: keyed.map((k) => k.hit.doc),
+    nextKey: more && last ? last.key : undefined,
+    examined,
+    matched,
+  };
+}
+
+/** Walks an ordered plan's ranges in the query's order from the cursor, stopping at the page. */
+function walkOrdered(plan: IndexPlan, run: Run, budget: number): Found | undefined {
+  const ids: string[] = [];
+  const items: unknown[] = [];
+  const want = run.limit === undefined ? Infinity : run.limit + 1;
+  const seek = run.after ? seekBound(plan, run) : undefined;
+  let examined = 0;
+  const ranges = plan.reverse ? [...plan.ranges].reverse() : plan.ranges;
+  walk: for (const range of ranges) {
+    const bounded = seek ? narrow(range, seek, plan.reverse) : range;
+    if (!bounded) continue;
+    for (const entry of plan.index.tree.range(bounded.lo, bounded.hi, plan.reverse)) {
+      if (++examined > budget) return undefined;
+      const id = entry[entry.length - 1] as string;
+      const doc = recordAt(run.records, id);
+      if (!plan.exact && !run.matches(doc)) continue;
+      ids.push(id);
+      items.push(doc);
+      if (ids.length >= want) break walk;
+    }
+  }
+  const more = ids.length > (run.limit ?? Infinity);
+  if (more) {
+    ids.pop();
+    items.pop();
+  }
+  const nextKey = more ? run.order.keyOf(ids[ids.length - 1]!, items[items.length - 1]) : undefined;
+  return { ids, items, nextKey, examined, matched: ids.length + (more ? 1 : 0) };
+}
+
+/** The index entry a cursor's key stands for: the point prefix, the sort values, the id. */
+function seekBound(plan: IndexPlan, run: Run): Bound<IndexEntry> {
+  const fields = plan.index.definition.fields;
+  const position = new Map(run.order.keys.map((k, i) => [k.field, i]));
+  const after = run.after!;
+  const key: unknown[] = [...plan.prefix];
+  for (let i = plan.prefix.length; i < fields.length; i++) key.push(after[position.get(fields[i]!)!]);
+  key.push(after[after.length - 1]);
+  assert(key.length === fields.length + 1, "a seek key is a whole entry");
+  return { key, inclusive: false };
+}
+
+/** The part of `range` strictly after the seek key, in the walk's direction. */
+function narrow(range: EntryRange, seek: Bound<IndexEntry>, reverse: boolean): EntryRange | undefined {
+  if (!reverse) {
+    const lo = compareKeys(seek.key, range.lo.key) >= 0 ? seek : range.lo;
+    return compareKeys(lo.key, range.hi.key) > 0 ? undefined : { lo, hi: range.hi };
+  }
+  const hi = compareKeys(seek.key, range.hi.key) <= 0 ? seek : range.hi;
+  return compareKeys(hi.key, range.lo.key) < 0 ? undefined : { lo: range.lo, hi };
+}
