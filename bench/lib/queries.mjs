@@ -128,8 +128,9 @@ export function opslogExplain(store) {
   for (const k of SUBS) {
     const q = Q[k];
     try {
-      const e = store.explain({ where: q.where ?? {}, sort: q.sort, limit: q.limit });
-      out[k] = { index: e.index ?? null, examined: e.examined };
+      const count = k === "W6a" || k === "W6b";
+      const e = store.explain({ where: q.where ?? {}, sort: q.sort, limit: q.limit }, count ? "count" : "find");
+      out[k] = { index: e.index ?? null, examined: e.examined, order: e.order, countedFromIndex: e.countedFromIndex, ranges: e.ranges };
     } catch (error) {
       out[k] = { error: String(error?.message ?? error).slice(0, 120) };
     }

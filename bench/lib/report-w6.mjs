@@ -110,7 +110,9 @@ function whatEachDoes(rows) {
   else if (o?.w6?.explain) {
     const ex = SUBS.map((w) => {
       const e = o.w6.explain[w];
-      return `${w} ${e?.error ? "error: " + e.error : `${e?.index ?? "no index"}, examines ${e?.examined?.toLocaleString("en-US") ?? "?"}`}`;
+      if (e?.error) return `${w} error: ${e.error}`;
+      const how = e?.countedFromIndex ? ", counted from the index" : e?.order === "index" ? ", index order" : e?.order === "memory" ? ", sorted in memory" : "";
+      return `${w} ${e?.index ?? "scan"} (${(e?.ranges ?? []).join(" ") || "all"})${how}, examines ${e?.examined?.toLocaleString("en-US") ?? "?"}`;
     });
     lines.push(`  \`explain()\`: ${ex.join("; ")}.`);
   }
