@@ -18,8 +18,10 @@ import { setTimeout, clearTimeout } from "node:timers";
 import { OPSLOG_BASELINE_MODULE, OPSLOG_MODULE, STORES, storeById, versionOf } from "./lib/stores.mjs";
 import { median } from "./lib/records.mjs";
 import { analyseTrace, straceArgs, straceVersion } from "./lib/strace.mjs";
-import { mainTable, verificationTable, targets, targetsTable, limitsTable } from "./lib/report.mjs";
+import { mainTable, verificationTable, targets, targetsTable, limitsTable, num } from "./lib/report.mjs";
 import { topSelf, formatTop } from "./lib/profile.mjs";
+import { SUBS } from "./lib/queries.mjs";
+import { w6Section, w6Targets } from "./lib/report-w6.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..");
@@ -54,7 +56,8 @@ const FULL = {
   W3: { total: 200_000, batch: 1000, capMs: 12_000 },
   W4: { repeat: 3 },
   W5: { reads: 1_000_000, capMs: 5000 },
-  W6: { rounds: 5 },
+  W6: { rounds: 5, pagingRounds: 3 },
+  W6h: { updates: 5000, updatesAsync: 20_000, capMs: 3000, passes: 2, opens: 3 },
   W8: { updates: 10_000, capMs: 6000, reopenRepeat: 3 },
   verify: { seqAcks: 100, concAcks: 640, inflight: 64 },
   timeoutMs: 240_000,
@@ -67,7 +70,8 @@ const QUICK = {
   W3: { total: 20_000, batch: 1000, capMs: 3000 },
   W4: { repeat: 1 },
   W5: { reads: 100_000, capMs: 800 },
-  W6: { rounds: 3 },
+  W6: { rounds: 3, pagingRounds: 1 },
+  W6h: { updates: 500, updatesAsync: 2000, capMs: 800, passes: 1, opens: 1 },
   W8: { updates: 1000, capMs: 800, reopenRepeat: 1 },
   verify: { seqAcks: 30, concAcks: 192, inflight: 64 },
   timeoutMs: 90_000,
@@ -233,7 +237,7 @@ async function measureStore(store, row, wanted, stracing) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const note = noter(row);
-  const needData = ["W3", "W4", "W5", "W6", "W7", "W8"].some((w) => wanted.has(w));
+  const needData = ["W3", "W4", "W5", "W6", "W7", "W8", ...SUBS, "W6H"].some((w) => wanted.has(w.toUpperCase()));
   if (store.full && needData) {
     const main = path.join(dir, "main");
     const w3 = await runChild({ store: store.id, workload: "W3", dir: main, ...P.W3 });
@@ -253,7 +257,6 @@ async function measureStore(store, row, wanted, stracing) {
         }
       }
       if (wanted.has("W5")) note("W5", await runChild({ store: store.id, workload: "W5", dir: main, total: P.W3.total, ...P.W5 }), "reads/s");
-      if (wanted.has("W6")) note("W6", await runChild({ store: store.id, workload: "W6", dir: main, ...P.W6 }), "ms");
       if (wanted.has("W8")) {
         const w8 = await runChild({ store: store.id, workload: "W8", dir: main, total: P.W3.total, ...P.W8 });
         note("W8", w8, "upd/s");
@@ -268,6 +271,8 @@ async function measureStore(store, row, wanted, stracing) {
           note("W8reopen", ok.length ? { value: median(ok.map((r) => r.value)), runs: ok.map((r) => r.value) } : runs[0], "ms");
         }
       }
+      // W6 runs last: SQLite's indexes and W6h's updates change the store W4-W8 measured.
+      await measureQueries(store, row, wanted, main);
     }
   }
   if (!opts["skip-verify"]) {
@@ -285,6 +290,70 @@ async function measureStore(store, row, wanted, stracing) {
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * W6a-W6g in one child per store (open once, every query path, warm-up then rounds), then for
+ * opslog W6h: updates with the 4 indexes against none (alternating children), and open time
+ * and the first queries after open in fresh processes.
+ */
+async function measureQueries(store, row, wanted, main) {
+  const subs = SUBS.filter((w) => wanted.has("W6") || wanted.has(w.toUpperCase()));
+  const make = store.make();
+  if (subs.length > 0 && make.queries) {
+    const r = await runChild({ store: store.id, workload: "W6", dir: main, subs, ...P.W6 });
+    if (r.error) for (const w of subs) row.results[w] = { error: r.error };
+    else {
+      row.w6 = { setup: r.setup, plans: r.plans, explain: r.explain, openMs: r.openMs };
+      for (const [name, res] of Object.entries(r.paths)) {
+        for (const [w, x] of Object.entries(res)) row.results[name === "scan" && store.id.startsWith("opslog") ? `${w}-scan` : w] = x;
+      }
+      for (const w of subs) {
+        const x = row.results[w];
+        const sc = row.results[`${w}-scan`];
+        log(`  ${row.id.padEnd(14)} ${w.padEnd(9)} ${x?.error ? "ERROR " + x.error : `${num(x?.value)} ms`}${sc ? `; own scan ${sc.error ? "ERROR " + sc.error : num(sc.value) + " ms"}` : ""}`);
+      }
+    }
+  }
+  if (store.id !== "opslog" || !(wanted.has("W6") || wanted.has("W6H"))) return;
+  const H = P.W6h;
+  const upd = { none: [], idx: [], noneAsync: [], idxAsync: [] };
+  let seed = 1;
+  for (let pass = 0; pass < H.passes; pass++) {
+    const order = pass % 2 === 0 ? [false, true] : [true, false];
+    for (const writeMode of [undefined, "async"]) {
+      for (const indexed of order) {
+        const updates = writeMode ? H.updatesAsync : H.updates;
+        const x = await runChild({ store: store.id, workload: "W6hupd", dir: main, indexed, writeMode, updates, capMs: H.capMs, total: P.W3.total, seed: seed++ });
+        upd[`${indexed ? "idx" : "none"}${writeMode ? "Async" : ""}`].push(x);
+      }
+    }
+  }
+  for (const [k, runs] of Object.entries(upd)) {
+    const ok = runs.filter((x) => !x.error);
+    note6(row, `W6hupd-${k}`, ok.length ? { value: median(ok.map((x) => x.value)), passes: ok.map((x) => x.value), capped: ok.some((x) => x.capped) } : runs[0], "upd/s");
+  }
+  const opens = { none: [], idx: [] };
+  for (let k = 0; k < H.opens; k++) {
+    for (const indexed of k % 2 === 0 ? [false, true] : [true, false]) {
+      opens[indexed ? "idx" : "none"].push(await runChild({ store: store.id, workload: "W6hopen", dir: main, indexed }));
+    }
+  }
+  for (const [k, runs] of Object.entries(opens)) {
+    const ok = runs.filter((x) => !x.error);
+    if (ok.length === 0) {
+      note6(row, `W6hopen-${k}`, runs[0], "ms");
+      continue;
+    }
+    note6(row, `W6hopen-${k}`, { value: median(ok.map((x) => x.openMs)), runs: ok.map((x) => x.openMs) }, "ms open");
+    note6(row, `W6hfirst-${k}`, { value: median(ok.map((x) => x.firstMs)), runs: ok.map((x) => x.firstMs) }, "ms first W6f query");
+    note6(row, `W6hcount-${k}`, { value: median(ok.map((x) => x.firstCountMs)), runs: ok.map((x) => x.firstCountMs) }, "ms first W6a count");
+  }
+}
+
+function note6(row, key, r, unit) {
+  row.results[key] = r;
+  log(`  ${row.id.padEnd(14)} ${key.padEnd(16)} ${r.error ? "ERROR " + r.error : `${num(r.value)} ${unit}${r.capped ? " (time cap)" : ""}`}`);
 }
 
 function renderReport({ rows, limits, meta, targetList }) {
@@ -330,6 +399,8 @@ ${legend}
 ## Targets (issue 5; opslog in its default durable mode, ratios within this run)
 
 ${targetsTable(targetList)}
+
+${w6Section(rows, meta)}
 
 ## W7: opslog's files after the bulk load
 
@@ -428,7 +499,7 @@ async function main() {
   const selected = opts.stores
     ? opts.stores.split(",").map((s) => storeById(s.trim()))
     : STORES.filter((s) => s.id !== "opslog-baseline" || OPSLOG_BASELINE_MODULE);
-  const all = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
+  const all = ["W1", "W2", "W3", "W4", "W5", "W6", ...SUBS.map((w) => w.toUpperCase()), "W6H", "W7", "W8"];
   const wanted = new Set(opts.workloads ? opts.workloads.split(",").map((w) => w.trim().toUpperCase()) : all);
   for (const w of wanted) if (!all.includes(w)) fail(`unknown workload ${w}`);
   fs.mkdirSync(dataRoot, { recursive: true });
@@ -456,6 +527,8 @@ async function main() {
     opslog,
     strace,
     verify: P.verify,
+    w6Rounds: P.W6.rounds,
+    total: P.W3.total.toLocaleString("en-US"),
     sizes: `W1 ${P.passes}×${P.W1.roundMs} ms; W2 ${P.passes}×${P.W2.total.toLocaleString("en-US")} writes, ${P.W2.inflight} in flight; W3-W8 on ${P.W3.total.toLocaleString("en-US")} records; W5 ${P.W5.reads.toLocaleString("en-US")} reads; W8 ${P.W8.updates.toLocaleString("en-US")} updates`,
     versions: [
       ["@backloghq/opslog", versionOf("@backloghq/opslog")],
@@ -476,6 +549,8 @@ async function main() {
   const kind = opts.quick ? "quick" : partial ? "partial" : "full";
   fs.writeFileSync(path.join(resultsDir, `results-${kind}.json`), JSON.stringify({ meta, limits, rows, targets: targetList }, null, 2));
   console.log(`\n${mainTable(rows)}\n`);
+  const w6List = w6Targets(rows);
+  if (w6List.length) console.log("W6 targets (issue 13):\n" + w6List.map((t) => `  ${t.met === undefined ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.name}: ${t.measured}`).join("\n"));
   console.log("Targets:\n" + targetList.map((t) => `  ${t.met === undefined ? "n/a   " : t.met ? "met   " : "MISSED"} ${t.name}: ${t.measured}`).join("\n"));
   log(`bench: wrote ${path.relative(process.cwd(), out)} (${meta.elapsed} s)`);
   const problems = sanityProblems(rows);

@@ -5,7 +5,8 @@ import fs from "node:fs";
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import inspector from "node:inspector";
-import { idOf, makeRecord, filterPredicate, median, prng } from "./lib/records.mjs";
+import { idOf, makeRecord, median, prng } from "./lib/records.mjs";
+import { OPSLOG_INDEXES, SUBS } from "./lib/queries.mjs";
 import { storeById } from "./lib/stores.mjs";
 
 const task = JSON.parse(process.argv[2] ?? "{}");
@@ -199,21 +200,82 @@ async function w5() {
   return { value: n / secs, reads: n, capped: n < task.reads, checksum: sum };
 }
 
-/** W6: a filter over all records (about 10% match); rounds, median ms. */
+/**
+ * W6a-W6g: the queries of lib/queries.mjs, every query path the store has (opslog: its indexed
+ * path and its own scan), one warm-up call and `rounds` timed calls each, median ms.
+ */
 async function w6() {
-  const s = await openStore(task.dir);
-  const times = [];
-  let count = 0;
+  const adapter = storeById(task.store).make();
+  const indexed = task.store.startsWith("opslog") && !task.noIndexes;
+  const t0 = now();
+  await adapter.open(task.dir, indexed ? { indexes: OPSLOG_INDEXES } : {});
+  const openMs = now() - t0;
+  const paths = await adapter.queries(indexed);
+  const out = { value: 0, openMs, paths: {}, setup: {}, plans: {} };
+  if (adapter.explain) out.explain = adapter.explain();
+  const subs = task.subs ?? SUBS;
   await profStart();
-  for (let round = 0; round < task.rounds; round++) {
-    const t0 = now();
-    const found = await s.filter(filterPredicate);
-    times.push(now() - t0);
-    count = found.length;
+  for (const sub of subs) {
+    for (const [name, q] of Object.entries(paths)) {
+      if (typeof q.setup === "string") out.setup[name] = q.setup;
+      if (q.plans) out.plans[name] = q.plans;
+      const r = (out.paths[name] ??= {});
+      try {
+        const result = await q[sub](); // warm-up, and the result every store must agree on
+        const rounds = sub === "W6g" ? Math.min(task.rounds, task.pagingRounds ?? 3) : task.rounds;
+        const times = [];
+        for (let k = 0; k < rounds; k++) {
+          const ts = now();
+          await q[sub]();
+          times.push(now() - ts);
+        }
+        r[sub] = { value: median(times), rounds: times, result };
+      } catch (error) {
+        r[sub] = { error: String(error?.message ?? error).split("\n")[0].slice(0, 300) };
+      }
+    }
   }
   await profStop();
-  await s.close();
-  return { value: median(times), rounds: times, matched: count };
+  await adapter.close();
+  return out;
+}
+
+/** W6h: sequential awaited updates of random records, with opslog's 4 indexes or none. */
+async function w6hUpdates() {
+  const adapter = storeById(task.store).make();
+  await adapter.open(task.dir, { ...(task.indexed ? { indexes: OPSLOG_INDEXES } : {}), ...(task.writeMode ? { writeMode: task.writeMode } : {}) });
+  const rnd = prng(task.seed);
+  const picks = Array.from({ length: task.updates }, () => Math.floor(rnd() * task.total));
+  // New versions move status, priority and due: every index has entries to move.
+  const values = picks.map((i, n) => makeRecord(i, task.seed * 100_000 + n));
+  for (let k = 0; k < 20; k++) await adapter.set(idOf(picks[k]), values[k]); // warm-up
+  const t0 = now();
+  const deadline = t0 + task.capMs;
+  let n = 20;
+  while (n < task.updates && now() < deadline) {
+    await adapter.set(idOf(picks[n]), values[n]);
+    n++;
+  }
+  const secs = (now() - t0) / 1000;
+  await adapter.close();
+  return { value: (n - 20) / secs, updates: n - 20, capped: n < task.updates };
+}
+
+/** W6h: open in this fresh process, with the 4 indexes or none, then the first queries. */
+async function w6hOpen() {
+  const adapter = storeById(task.store).make();
+  const t0 = now();
+  await adapter.open(task.dir, task.indexed ? { indexes: OPSLOG_INDEXES } : {});
+  const openMs = now() - t0;
+  const q = adapter.queries(task.indexed);
+  const path = task.indexed ? q.index : q.scan;
+  const t1 = now();
+  const first = path.W6f();
+  const firstMs = now() - t1;
+  const t2 = now();
+  path.W6a();
+  const countMs = now() - t2;
+  return { value: openMs, openMs, firstMs, firstCountMs: countMs, first, close: () => adapter.close() };
 }
 
 /** W8: `updates` sequential single updates of existing records, then close (timed). */
@@ -332,7 +394,7 @@ async function limits() {
   return { value: 0, ...out };
 }
 
-const workloads = { limits, W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W8: w8, verify };
+const workloads = { limits, W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W6hupd: w6hUpdates, W6hopen: w6hOpen, W8: w8, verify };
 
 try {
   const fn = workloads[task.workload];

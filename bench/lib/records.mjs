@@ -15,6 +15,9 @@ export function prng(seed) {
 export const STATUSES = ["open", "closed", "pending", "archived"];
 const TAGS = ["alpha", "beta", "gamma", "delta", "omega", "kappa"];
 export const RECORD_BYTES = 200;
+export const OWNERS = 1000;
+export const DUE_FROM = 1767225600000;
+export const DUE_SPAN = 365 * 86_400_000;
 
 export function idOf(i) {
   return "r" + String(i).padStart(7, "0");
@@ -29,20 +32,17 @@ export function makeRecord(i, v = 0) {
     email: "user-" + n + "@example.com",
     status: STATUSES[Math.floor(r() * STATUSES.length)],
     age: 18 + Math.floor(r() * 62),
-    score: Math.round(r() * 1e6) / 1e6,
+    priority: Math.floor(r() * 11),
+    owner: { id: "u" + String(Math.floor(r() * OWNERS)).padStart(4, "0") },
+    // A due date in ms since the epoch, over one year from 2026-01-01: W6's range and sorts.
+    due: DUE_FROM + Math.floor(r() * DUE_SPAN),
     tags: [TAGS[Math.floor(r() * TAGS.length)], TAGS[Math.floor(r() * TAGS.length)]],
     version: v,
-    createdAt: new Date(1767225600000 + i * 1000).toISOString(),
     note: "",
   };
   const pad = RECORD_BYTES - JSON.stringify(rec).length;
   rec.note = "x".repeat(Math.max(0, pad));
   return rec;
-}
-
-/** The W6 query: about 10% of the records match. */
-export function filterPredicate(v) {
-  return v.status === "open" && v.age >= 55;
 }
 
 export function median(xs) {

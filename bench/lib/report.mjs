@@ -24,7 +24,6 @@ export const COLUMNS = [
   { key: "W4", head: "W4 open ms", better: "lower" },
   { key: "W4rss", head: "W4 RSS MB", better: "lower" },
   { key: "W5", head: "W5 reads/s", better: "higher" },
-  { key: "W6", head: "W6 filter ms", better: "lower" },
   { key: "W7", head: "W7 disk MB", better: "lower" },
   { key: "W8", head: "W8 upd/s", better: "higher" },
   { key: "W8reopen", head: "W8 reopen ms", better: "lower" },

@@ -5,6 +5,8 @@
 //   get(id)              point read (plain value; adapters with asyncGet return a promise)
 //   filter(pred)         all values matching pred (a promise)
 //   close()
+// Optional: queries() gives W6's query paths ({ name: { W6a: () => ..., ... } }, lib/queries.mjs);
+// open(dir, extra) merges extra into opslog's open options (W6's indexes).
 // Optional: fill(entries) loads the rest of a bulk load after W3's time cap (untimed) in the
 // fastest way the store allows, so that W4-W8 always see the full data set.
 //
@@ -14,6 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { lokiQueries, lowdbQueries, nedbQueries, opslogIndexed, opslogScan, opslogExplain, origScan, sqliteQueries } from "./queries.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -94,12 +97,16 @@ function opslogAdapter(options, module = OPSLOG_MODULE) {
   let store;
   let stub = false;
   return {
-    async open(dir) {
+    async open(dir, extra = {}) {
       const m = await loadOpslog(module);
       stub = m.stub;
       store = new m.Store();
-      await store.open(dir, options);
+      await store.open(dir, { ...options, ...extra });
     },
+    // With indexes declared (W6): the indexed path and our own scan; without, the scan only.
+    queries: (indexed) => (indexed ? { index: opslogIndexed(store), scan: opslogScan(store) } : { scan: opslogScan(store) }),
+    explain: () => opslogExplain(store),
+    raw: () => store,
     set: (id, v) => store.set(id, v),
     bulk: (entries) =>
       store.batch(() => {
@@ -129,6 +136,7 @@ function originalOpslogAdapter(options) {
       }),
     get: (id) => store.get(id),
     filter: async (pred) => store.filter(pred),
+    queries: () => ({ scan: origScan(store) }),
     flush: () => store.flush(),
     close: () => store.close(),
     // The default checkpoint every 100 operations rewrites the whole snapshot; past W3's cap the
@@ -162,6 +170,7 @@ function nedbAdapter() {
     get: (id) => db.findOneAsync({ _id: id }),
     asyncGet: true,
     filter: (pred) => db.findAsync({ $where: function () { return pred(this); } }),
+    queries: async () => ({ nedb: await nedbQueries(db) }),
     close: async () => {
       await db.compactDatafileAsync?.();
     },
@@ -186,6 +195,7 @@ function lowdbAdapter() {
     },
     get: (id) => db.data.records[id],
     filter: async (pred) => Object.values(db.data.records).filter((v) => pred(v)),
+    queries: () => ({ lowdb: lowdbQueries(db.data.records) }),
     close: async () => {},
     async fill(_dir, entries) {
       for (const [id, v] of entries) db.data.records[id] = v;
@@ -222,6 +232,7 @@ function lokiAdapter() {
     },
     get: (id) => coll.by("id", id),
     filter: async (pred) => coll.where((v) => pred(v)),
+    queries: () => ({ lokijs: lokiQueries(coll) }),
     close: async () => {
       if (dirty) await save();
       await new Promise((resolve) => db.close(resolve));
@@ -267,6 +278,7 @@ function sqliteAdapter(synchronous) {
         .pluck()
         .all()
         .map((d) => JSON.parse(d)),
+    queries: () => ({ sqlite: sqliteQueries(db) }),
     close: async () => db.close(),
   };
 }
