@@ -1,4 +1,5 @@
 import { freezeParsed } from "./freeze.js";
+import { attachText } from "./text-key.js";
 
 const unparsed: unique symbol = Symbol("unparsed");
 
@@ -20,14 +21,26 @@ export class RawRecord {
   }
 
   private parse(): unknown {
-    this.value = freezeParsed(JSON.parse(this.json) as unknown);
+    const parsed = JSON.parse(this.json) as unknown;
+    // It carries its text as a record set() stored does, so that it can replace this wrapper.
+    if (typeof parsed === "object" && parsed !== null) attachText(parsed, this.json);
+    this.value = freezeParsed(parsed);
     return this.value;
   }
 }
 
-/** The record `value` of `id` as a frozen value (text is parsed on first use). */
+/**
+ * The record `value` of `id` as a frozen value (text is parsed on first use). A record read from
+ * text replaces its wrapper in a plain map: the same record, in the form set() stores (frozen,
+ * carrying its text), so that later reads and scans skip the wrapper. The state does not
+ * change, so nothing is reported (record-table.ts).
+ */
 export function recordAt(state: ReadonlyMap<string, unknown>, id: string, value: unknown = state.get(id)): unknown {
-  if (value instanceof RawRecord) return value.read();
+  if (value instanceof RawRecord) {
+    const parsed = value.read();
+    if (state instanceof Map && typeof parsed === "object" && parsed !== null) state.set(id, parsed);
+    return parsed;
+  }
   return freezeParsed(value);
 }
 

@@ -1,4 +1,6 @@
 import { RawRecord } from "./raw-record.js";
+import { textKey } from "./text-key.js";
+export { attachText } from "./text-key.js";
 
 /**
  * The JSON text of stored values, computed once. Stored values are deeply frozen, so the text
@@ -14,7 +16,6 @@ import { RawRecord } from "./raw-record.js";
  * update needs it as `prev`, so a first read stays a parse and a freeze), operations replayed
  * from the log, time-travel views.
  */
-const textKey: unique symbol = Symbol("opslog.text");
 const texts = new WeakMap<object, string>();
 
 /** JSON.stringify(value), from the cache when the value was encoded before. */
@@ -56,7 +57,3 @@ export function isStoredRecord(value: unknown): boolean {
   return value !== null && (value as { [textKey]?: string })[textKey] !== undefined;
 }
 
-/** Gives a value that is about to be frozen its JSON `text` (which must be its exact JSON). */
-export function attachText(value: object, text: string): void {
-  Object.defineProperty(value, textKey, { value: text });
-}

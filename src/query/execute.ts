@@ -30,7 +30,7 @@ export interface Found {
 export function execute(plan: Plan, run: Run, budget = Infinity): Found | undefined {
   if (plan.kind === "index" && plan.ordered) return walkOrdered(plan, run, budget);
   const candidates = plan.kind === "scan" ? scan(run) : collect(plan, run);
-  return page(candidates.hits, candidates.examined, run);
+  return page(candidates, run);
 }
 
 /** Counts the matching records; from the tree's counts alone when the plan is exact. */
@@ -45,28 +45,37 @@ export function countOf(plan: Plan, run: Omit<Run, "order" | "limit" | "after">)
     for (const [id, value] of run.records) if (run.matches(recordAt(run.records, id, value))) count++;
     return { count, examined: run.records.size, fromIndex: false };
   }
-  const { hits, examined } = collect(plan, run, false);
-  return { count: hits.length, examined, fromIndex: false };
+  const { ids, examined } = collect(plan, run);
+  return { count: ids.length, examined, fromIndex: false };
 }
 
-interface Hit {
-  readonly id: string;
-  readonly doc: unknown;
+/** Matching records: their ids, and their values where they were read to match (in step). */
+interface Candidates {
+  readonly ids: string[];
+  readonly docs: unknown[] | undefined;
+  readonly examined: number;
 }
 
-function scan(run: Run): { hits: Hit[]; examined: number } {
-  const hits: Hit[] = [];
+function scan(run: Run): Candidates {
+  const ids: string[] = [];
+  const docs: unknown[] = [];
   const records = run.records;
   for (const [id, value] of records) {
     const doc = recordAt(records, id, value);
-    if (run.matches(doc)) hits.push({ id, doc });
+    if (!run.matches(doc)) continue;
+    ids.push(id);
+    docs.push(doc);
   }
-  return { hits, examined: records.size };
+  return { ids, docs, examined: records.size };
 }
 
-/** The matching records an (unordered) index plan finds, each once. */
-function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">, keepDocs = true): { hits: Hit[]; examined: number } {
-  const hits: Hit[] = [];
+/**
+ * The matching records an (unordered) index plan finds, each once. An exact plan reads no
+ * record: the entries decide, and only the records of the page are read later.
+ */
+function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">): Candidates {
+  const ids: string[] = [];
+  const docs: unknown[] | undefined = plan.exact ? undefined : [];
   const seen = plan.index.exact ? undefined : new Set<string>();
   let examined = 0;
   const consider = (id: string): void => {
@@ -74,10 +83,16 @@ function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">, keepDoc
       if (seen.has(id)) return;
       seen.add(id);
     }
+    if (docs === undefined) {
+      ids.push(id);
+      return;
+    }
     const value = run.records.get(id);
     assert(value !== undefined, "an indexed id is a record");
-    const doc = plan.exact && !keepDocs ? undefined : recordAt(run.records, id, value);
-    if (plan.exact || run.matches(doc)) hits.push({ id, doc });
+    const doc = recordAt(run.records, id, value);
+    if (!run.matches(doc)) return;
+    ids.push(id);
+    docs.push(doc);
   };
   for (const range of plan.ranges) {
     for (const entry of plan.index.tree.range(range.lo, range.hi)) {
@@ -89,14 +104,26 @@ function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">, keepDoc
     examined++;
     consider(id);
   }
-  return { hits, examined };
+  return { ids, docs, examined };
 }
 
-/** Sorts the hits in memory and cuts the page after the cursor. */
-function page(hits: Hit[], examined: number, run: Run): Found {
-  if (run.order.keys.length === 0) return pageById(hits, examined, run);
+/** The values of `ids`, as handed out. */
+function valuesOf(ids: readonly string[], records: ReadonlyMap<string, unknown>): unknown[] {
+  const items = new Array<unknown>(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const value = records.get(ids[i]!);
+    assert(value !== undefined, "a found id is a record");
+    items[i] = recordAt(records, ids[i]!, value);
+  }
+  return items;
+}
+
+/** Sorts the candidates in memory and cuts the page after the cursor. */
+function page(found: Candidates, run: Run): Found {
+  if (run.order.keys.length === 0) return pageById(found, run);
   const order = run.order;
-  let keyed = hits.map((hit) => ({ hit, key: order.keyOf(hit.id, hit.doc) }));
+  const docs = found.docs ?? valuesOf(found.ids, run.records);
+  let keyed = found.ids.map((id, i) => ({ id, doc: docs[i], key: order.keyOf(id, docs[i]) }));
   if (run.after) keyed = keyed.filter((k) => order.compare(k.key, run.after!) > 0);
   const matched = keyed.length;
   keyed.sort((a, b) => order.compare(a.key, b.key));
@@ -104,29 +131,28 @@ function page(hits: Hit[], examined: number, run: Run): Found {
   if (more) keyed.length = run.limit!;
   const last = keyed[keyed.length - 1];
   return {
-    ids: keyed.map((k) => k.hit.id),
-    items: keyed.map((k) => k.hit.doc),
+    ids: keyed.map((k) => k.id),
+    items: keyed.map((k) => k.doc),
     nextKey: more && last ? last.key : undefined,
-    examined,
+    examined: found.examined,
     matched,
   };
 }
 
-/** No sort: the id order, compared as strings (code units), with no key arrays. */
-function pageById(hits: Hit[], examined: number, run: Run): Found {
+/**
+ * No sort: the id order. Ids are sorted by the engine's own string order (no comparator: the
+ * default sort compares strings by UTF-16 code units, as compareValues does), and only the
+ * page's records are read.
+ */
+function pageById(found: Candidates, run: Run): Found {
   const after = run.after ? (run.after[0] as string) : undefined;
-  const kept = after === undefined ? hits : hits.filter((hit) => hit.id > after);
-  const matched = kept.length;
-  kept.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const more = run.limit !== undefined && kept.length > run.limit;
-  if (more) kept.length = run.limit!;
-  const ids = new Array<string>(kept.length);
-  const items = new Array<unknown>(kept.length);
-  for (let i = 0; i < kept.length; i++) {
-    ids[i] = kept[i]!.id;
-    items[i] = kept[i]!.doc;
-  }
-  return { ids, items, nextKey: more ? [ids[ids.length - 1]] : undefined, examined, matched };
+  const ids = after === undefined ? found.ids.slice() : found.ids.filter((id) => id > after);
+  const matched = ids.length;
+  ids.sort();
+  const more = run.limit !== undefined && ids.length > run.limit;
+  if (more) ids.length = run.limit!;
+  const items = valuesOf(ids, run.records);
+  return { ids, items, nextKey: more ? [ids[ids.length - 1]] : undefined, examined: found.examined, matched };
 }
 
 /** Walks an ordered plan's ranges in the query's order from the cursor, stopping at the page. */
