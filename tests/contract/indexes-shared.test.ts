@@ -78,14 +78,14 @@ describe("declared indexes on a shared log (property)", () => {
             if (s.kind === "undo" || s.kind === "redo") {
               await store[s.kind]().catch(refused);
             } else {
-              const promise = issue(store, s);
+              const promise = issue(store, s as Parameters<typeof issue>[1]);
               promise.catch(() => undefined);
               pending.push(promise);
               // A pending write is the store's state at once: in its records and its indexes.
               if (s.kind === "set" && store.get(s.id) !== undefined && JSON.stringify(store.get(s.id)) === JSON.stringify(s.value)) {
                 expect(store.find({ where: { email: (s.value.email ?? null) as never } }).ids).toContain(s.id);
               }
-              if (s.wait) await promise.catch(() => undefined);
+              if ("wait" in s && s.wait) await promise.catch(() => undefined);
             }
             check(store, declared, queries, `step ${i} writer ${s.writer}`);
           }

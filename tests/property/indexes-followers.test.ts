@@ -3,7 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryStorage, Store } from "../../src/index.js";
-import { check, converge, declared, doc, ids, query, until, type Doc, type Query } from "../helpers/index-check.js";
+import { check, declared, doc, ids, query, until, type Doc, type Query } from "../helpers/index-check.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 /**
