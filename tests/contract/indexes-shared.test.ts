@@ -161,4 +161,29 @@ describe("unique indexes on a shared log", () => {
     const storage = new MemoryStorage({ shareWith: (a as unknown as { engine: { storage: MemoryStorage } }).engine.storage });
     await expect(third.open(storage, { indexes: declared })).rejects.toMatchObject({ code: "OPSLOG_UNIQUE" });
   });
+
+  it("a writer behind retention starts over with its pending writes: indexes equal rebuilt ones", async () => {
+    const first = new MemoryStorage({ shared: true });
+    const lagging = new MemoryStorage({ shareWith: first });
+    const [a, b] = [new Store<Doc>(), new Store<Doc>()];
+    await a.open(first, { indexes: declared, retain: { ops: 3 } });
+    await b.open(lagging, { indexes: declared });
+    opened.push(a, b);
+    await a.set("k0", { status: "open", email: "0@x" });
+    await converge([a, b]);
+    lagging.faults.failNextFetches(1_000_000); // b cannot read the log for a while
+    for (let i = 1; i <= 12; i++) await a.set(`k${i % 5}`, { status: ["open", "wip", null][i % 3], priority: [i, 1], email: `${i}@x` });
+    await a.delete("k2");
+    await a.compact(); // prunes all but the newest operations
+    const pending = b.set("mine", { status: "b", email: "mine@x" });
+    expect(b.find({ where: { status: "b" } }).ids).toEqual(["mine"]);
+    check(b, declared, [], "pending behind");
+    lagging.faults.clear();
+    await pending;
+    await converge([a, b]);
+    expect(JSON.stringify(b.entries())).toBe(JSON.stringify(a.entries()));
+    check(a, declared, [], "a");
+    expect((b as unknown as { engine: { restarts: number } }).engine.restarts).toBeGreaterThan(0);
+    check(b, declared, [], "b after starting over");
+  }, 30_000);
 });
