@@ -38,6 +38,7 @@ import { viewAt } from "./engine/time-travel.js";
 import type { StoreView } from "./view.js";
 import { checkArchiveName, defaultArchiveSegment, checkOpenOptions } from "./store-options.js";
 import { StoreQueries } from "./store-query.js";
+import { assert } from "./util/assert.js";
 import type { FindQuery, FindResult, Filter, QueryPlan } from "./query/types.js";
 import { checkChanges, validated } from "./model/schema-check.js";
 import type { StandardSchemaV1 } from "./model/standard-schema.js";
@@ -89,10 +90,13 @@ export class Store<T = Record<string, unknown>> {
     let engine: Engine | undefined;
     let queries: StoreQueries | undefined;
     try {
-      engine = await Engine.open(storage, engineOptions(options));
+      // The indexes are built before the checkpoint at open can persist a migration, so a
+      // migration that breaks a unique index fails the open with the store unchanged.
+      const recovered = (opened: Engine): void => void (queries = StoreQueries.open(opened, options.indexes));
+      engine = await Engine.open(storage, { ...engineOptions(options), recovered });
       await engine.checkpointer.idle();
       checkMigrationPersisted(engine);
-      queries = StoreQueries.open(engine, options.indexes);
+      assert(queries !== undefined, "an opened engine has its indexes");
     } catch (error) {
       this.phase = "new";
       // A failed open releases everything it took (the lock, open files).

@@ -25,6 +25,11 @@ export interface EngineOptions extends MigrationOptions {
   repair: boolean;
   policy: CheckpointPolicy;
   retain: RetentionPolicy;
+  /**
+   * Called once the state is recovered, before the checkpoint at open may persist a migration:
+   * a check that throws (a unique index the migrated data breaks) fails the open unchanged.
+   */
+  recovered?: (engine: Engine) => void;
 }
 
 const noRecords: RecordList = Object.freeze({ ids: [], values: [] });
@@ -120,6 +125,7 @@ export class Engine {
     }
     const { policy, readOnly } = options;
     this.checkpointer = new Checkpointer(this.checkpointSource(), storage, policy, readOnly, stored.checkpoint.seq);
+    options.recovered?.(this);
     const needsCheckpoint = recovered.migrated || stored.needsCheckpoint || stored.repair !== undefined;
     if (needsCheckpoint && !options.readOnly) this.checkpointer.request(true);
   }

@@ -89,6 +89,7 @@ export class RecordTable {
    * a fresh open gives, so entries() reads the same), then reports each change.
    */
   replace(next: ReadonlyMap<string, unknown>): void {
+    assert(this.overlay.isEmpty, "a table is replaced with nothing staged (start over clears pending writes)");
     const before = new Map(this.map);
     this.map.clear();
     for (const [id, value] of next) this.map.set(id, value);
