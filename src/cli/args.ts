@@ -30,7 +30,12 @@ export function parseCommandLine(command: Command, args: string[]): ParsedComman
   );
   let parsed;
   try {
-    parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(args, options),
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message.split(". To specify")[0]?.split("\n")[0] ?? "";
     throw usageError(`${message.replace(/\.$/, "")} (see opslog ${command.name} --help)`);
@@ -46,6 +51,25 @@ export function parseCommandLine(command: Command, args: string[]): ParsedComman
     throw usageError(`${command.name}: unexpected argument ${JSON.stringify(extra)}`);
   }
   return { positionals, values };
+}
+
+/** `--sort -due` as `--sort=-due`, for options whose values may start with a dash. */
+function joinDashValues(args: string[], options: Record<string, OptionSpec>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const next = args[i + 1];
+    if (arg === "--") return [...joined, ...args.slice(i)];
+    const dash = name !== undefined && Object.hasOwn(options, name) && options[name]?.dashValue;
+    if (dash === true && next !== undefined) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 /** Parses a positive integer option such as `--limit`. */

@@ -5,6 +5,8 @@ export interface OptionSpec {
   type: "string" | "boolean";
   short?: string;
   multiple?: boolean;
+  /** The value may start with "-" (`--sort -due`), which parseArgs otherwise refuses. */
+  dashValue?: boolean;
   /** Shown in help after the option name, for string options: `--limit <n>`. */
   value?: string;
   description: string;

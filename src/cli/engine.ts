@@ -6,6 +6,9 @@ import type { Store } from "../index.js";
 
 export { Store, inspect, verify, OpslogError, LockedError } from "../index.js";
 export type { Operation, StoreStats, RepairReport, LockHolder } from "../index.js";
+export type { Filter, FindQuery, IndexDeclarations, QueryPlan } from "../index.js";
+/** The most items one find() page may hold: the bound of `find --limit`. */
+export { pageLimitMax } from "../query/queries.js";
 export { parseIsoMicros } from "../util/time.js";
 /** Server locations (`postgres://…?store=`): how to tell them, and how to show them. */
 export { isPostgresUrl, redact } from "../storage/postgres/pg-options.js";

@@ -5,7 +5,7 @@
  * plus the filters `log --follow` applies to operations it reads itself.
  */
 import type { Point } from "./args.js";
-import { parseIsoMicros, type AnyStore, type Operation } from "./engine.js";
+import { parseIsoMicros, type AnyStore, type FindQuery, type Operation } from "./engine.js";
 
 export interface OpsQuery {
   /** Exclusive. */
@@ -22,6 +22,7 @@ export interface StateView {
   get(id: string): unknown;
   has(id: string): boolean;
   entries(): Iterable<[string, unknown]>;
+  iterate(query: Omit<FindQuery, "limit">): Iterator<[string, unknown]>;
 }
 
 /** True when `op` comes after `point` (a seq, or an ISO timestamp compared by time). */

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { isPostgresUrl, redact, Store, type AnyStore } from "./engine.js";
+import { isPostgresUrl, redact, Store, type AnyStore, type IndexDeclarations } from "./engine.js";
 import { CliError, exitCodes, usageError } from "./errors.js";
 
 /** A store on a database server (`postgres://…?store=name`), not a directory. */
@@ -43,12 +43,16 @@ export async function requireStoreDirectory(dir: string): Promise<void> {
 export async function withReadStore<R>(
   dir: string,
   use: (store: AnyStore) => Promise<R>,
-  /** follow: the store stays current with a writer in another process (log --follow). */
-  options: { follow?: boolean } = {},
+  /**
+   * follow: the store stays current with a writer in another process (log --follow);
+   * indexes: built for this run only (find --index), as a program declares them.
+   */
+  options: { follow?: boolean; indexes?: IndexDeclarations } = {},
 ): Promise<R> {
   await requireStoreDirectory(dir);
   const store: AnyStore = new Store();
-  await store.open(dir, { readOnly: true, follow: options.follow === true });
+  const indexes = options.indexes === undefined ? {} : { indexes: options.indexes };
+  await store.open(dir, { readOnly: true, follow: options.follow === true, ...indexes });
   try {
     return await use(store);
   } finally {

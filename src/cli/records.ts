@@ -2,18 +2,21 @@ import { isDeepStrictEqual } from "node:util";
 import { parseCount } from "./args.js";
 import type { OptionSpec } from "./command.js";
 import type { ParsedOptions } from "./command.js";
+import type { Filter, FindQuery } from "./engine.js";
 import { usageError } from "./errors.js";
 import type { Output } from "./output.js";
+import { allOf, isJsonFilter, parseFilter, usageChecked } from "./query.js";
 
 /** Options shared by `ls` and `at … ls`. */
 export const listOptions: Record<string, OptionSpec> = {
   where: {
     type: "string",
     multiple: true,
-    value: "field=value",
+    value: "field=value|filter",
     description:
-      "only records whose field (dotted path) equals value; value is JSON if it parses, " +
-      "else a string; repeat to require all",
+      "only records whose field (dotted path) equals value (value is JSON if it parses, " +
+      "else a string), or that a JSON filter such as '{\"n\":{\"$gt\":3}}' matches (as find); " +
+      "repeat to require all",
   },
   limit: { type: "string", value: "n", description: "print at most n records" },
   "ids-only": { type: "boolean", description: "print ids only" },
@@ -26,8 +29,11 @@ export interface Condition {
 
 export function parseWhere(text: string): Condition {
   const equals = text.indexOf("=");
-  if (equals <= 0)
-    throw usageError(`--where must look like field=value; got ${JSON.stringify(text)}`);
+  if (equals <= 0) {
+    throw usageError(
+      `--where must look like field=value or be a JSON filter ({…}); got ${JSON.stringify(text)}`,
+    );
+  }
   const field = text.slice(0, equals);
   const raw = text.slice(equals + 1);
   let value: unknown = raw;
@@ -55,25 +61,44 @@ export function matchesAll(record: unknown, conditions: Condition[]): boolean {
   );
 }
 
+/** What `ls` lists: a store or a view of one, read in id order a page at a time. */
+export interface Listable {
+  iterate(query: Omit<FindQuery, "limit">): Iterator<[string, unknown]>;
+}
+
+/** `--where` values: `field=value` conditions and JSON filters, each list possibly empty. */
+export function parseWhereOptions(texts: readonly string[]): {
+  conditions: Condition[];
+  filter: Filter | undefined;
+} {
+  const filters = texts.filter(isJsonFilter).map((text) => parseFilter(text, "--where"));
+  const conditions = texts.filter((text) => !isJsonFilter(text)).map(parseWhere);
+  return { conditions, filter: allOf(filters) };
+}
+
 /**
  * Prints records sorted by id, filtered by --where, cut by --limit. Text: `id  value` per line
- * (or ids only); JSON: one `{"id","value"}` per line, the same shape `import` reads.
+ * (or ids only); JSON: one `{"id","value"}` per line, the same shape `import` reads. Records
+ * stream from iterate(): nothing but the page being read is held.
  */
 export async function listRecords(
   out: Output,
-  entries: Iterable<[string, unknown]>,
+  source: Listable,
   options: ParsedOptions,
 ): Promise<number> {
-  const conditions = options.strings("where").map(parseWhere);
+  const { conditions, filter } = parseWhereOptions(options.strings("where"));
   const limit = parseCount("limit", options.string("limit"));
   const idsOnly = options.flag("ids-only");
-  const matching = [...entries].filter(([, value]) => matchesAll(value, conditions));
-  matching.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const shown = limit === undefined ? matching : matching.slice(0, limit);
-  for (const [id, value] of shown) {
+  const query = filter === undefined ? {} : { where: filter };
+  const records = usageChecked(source.iterate(query), "--where");
+  let shown = 0;
+  for (const [id, value] of records) {
+    if (limit !== undefined && shown >= limit) break;
+    if (!matchesAll(value, conditions)) continue;
+    shown++;
     if (out.json) await out.jsonLine(idsOnly ? { id } : { id, value });
     else if (idsOnly) await out.line(id);
     else await out.line(`${out.paint("cyan", id)}  ${out.value(value, 0)}`);
   }
-  return shown.length;
+  return shown;
 }

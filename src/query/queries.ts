@@ -11,6 +11,8 @@ import type { FindResult, QueryPlan } from "./types.js";
 export const pageLimitMax = 1_000_000_000;
 /** Items the iterator reads per page. */
 export const iteratePageSize = 256;
+/** How much each next page of an iterate() grows when no index gives the order. */
+export const iteratePageGrowth = 4;
 
 const queryKeys = new Set(["where", "sort", "limit", "after"]);
 
@@ -68,11 +70,15 @@ export class Queries {
     const checked = checkQuery(query);
     if (checked.limit !== undefined) throw new InvalidArgumentError("iterate() takes no limit: stop iterating instead");
     let after = checked.after;
+    let pageSize = iteratePageSize;
     for (;;) {
-      const { found } = this.run({ ...checked, limit: iteratePageSize, after });
+      const { plan, found } = this.run({ ...checked, limit: pageSize, after });
       for (let i = 0; i < found.ids.length; i++) yield [found.ids[i]!, found.items[i]];
       if (found.nextKey === undefined) return;
       after = found.nextKey;
+      // A page of a plan without an index order matches and sorts everything after the
+      // cursor: growing pages keep the total near one sort, not one per 256 items.
+      if (!(plan.kind === "index" && plan.ordered)) pageSize = Math.min(pageSize * iteratePageGrowth, pageLimitMax);
     }
   }
 

@@ -63,6 +63,21 @@ describe("opslog on PostgreSQL", () => {
     expect(jsonLines(b.stdout)).toHaveLength(5);
   });
 
+  it("find pages a filtered, sorted query; ls --where takes a JSON filter", async () => {
+    const url = await seeded(6);
+    const args = ["find", url, '{"i":{"$gte":2}}', "--sort", "-i", "--limit", "3", "--json"];
+    const first = await cli(args);
+    expect(first.code, first.stderr).toBe(0);
+    const page = JSON.parse(first.stdout) as { items: { id: string }[]; next?: string };
+    expect(page.items.map((item) => item.id)).toEqual(["r5", "r4", "r3"]);
+    const rest = JSON.parse((await cli([...args, "--after", page.next!])).stdout) as typeof page;
+    expect(rest.items.map((item) => item.id)).toEqual(["r2"]);
+    expect(rest.next).toBeUndefined();
+    const ls = await cli(["ls", url, "--where", '{"i":{"$in":[0,5]}}', "--ids-only"]);
+    expect(ls.stdout).toBe("r0\nr5\n");
+    expect(first.stdout + ls.stdout).not.toContain("s3cret");
+  });
+
   it("log --follow prints what another process writes, once each", async () => {
     const url = await seeded(1);
     const follower = startCli(["log", url, "--follow", "--json"]);

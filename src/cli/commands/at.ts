@@ -43,7 +43,7 @@ export const atCommand: Command = {
       // On stderr, so that stdout is exactly what `ls` prints.
       if (!out.json)
         process.stderr.write(`state at seq ${view.seq}${view.ts ? ` (${view.ts})` : ""}\n`);
-      await listRecords(out, view.entries(), options);
+      await listRecords(out, view, options);
       return exitCodes.ok;
     });
   },

@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 import { atCommand } from "./at.js";
 import { compactCommand } from "./compact.js";
 import { exportCommand } from "./export.js";
+import { findRecordsCommand } from "./find.js";
 import { getCommand } from "./get.js";
 import { importCommand } from "./import.js";
 import { infoCommand } from "./info.js";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   infoCommand,
   getCommand,
   lsCommand,
+  findRecordsCommand,
   logCommand,
   atCommand,
   verifyCommand,
