@@ -1,4 +1,5 @@
 import type { Engine } from "./engine/engine.js";
+import { ClosedError } from "./errors.js";
 import { indexDefinitions } from "./query/index-def.js";
 import { IndexSet } from "./query/index-set.js";
 import { Queries } from "./query/queries.js";
@@ -14,14 +15,21 @@ export class StoreQueries {
     readonly indexes: IndexSet,
     readonly queries: Queries,
     private readonly hasUnique: boolean,
+    private readonly state: { closed: boolean },
   ) {}
 
   /** Builds the declared indexes from the engine's records (OPSLOG_UNIQUE if the data breaks one). */
   static open(engine: Engine, declared: unknown): StoreQueries {
     const definitions = indexDefinitions(declared);
     const indexes = IndexSet.build(definitions, engine.table);
-    const queries = new Queries(() => engine.records, indexes.list);
-    return new StoreQueries(indexes, queries, definitions.some((d) => d.unique));
+    const state = { closed: false };
+    // An iterator reads each page through this: after close() it throws OPSLOG_CLOSED.
+    const records = (): ReadonlyMap<string, unknown> => {
+      if (state.closed) throw new ClosedError();
+      return engine.records;
+    };
+    const queries = new Queries(records, indexes.list);
+    return new StoreQueries(indexes, queries, definitions.some((d) => d.unique), state);
   }
 
   /** Throws OPSLOG_UNIQUE, before anything changes, if `value` would duplicate a unique value. */
@@ -45,6 +53,7 @@ export class StoreQueries {
   }
 
   close(): void {
+    this.state.closed = true;
     this.indexes.close();
   }
 }

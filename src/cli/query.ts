@@ -54,7 +54,8 @@ export function parseIndexes(paths: readonly string[]): IndexDeclarations | unde
   const declarations: IndexDeclarations = {};
   for (const path of paths) {
     if (Object.hasOwn(declarations, path)) throw usageError(`--index ${path} is given twice`);
-    declarations[path] = { on: path };
+    // defineProperty: `declarations["__proto__"] = …` would set the prototype, not an index.
+    Object.defineProperty(declarations, path, { value: { on: path }, enumerable: true, configurable: true, writable: true });
   }
   return declarations;
 }

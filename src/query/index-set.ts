@@ -1,9 +1,9 @@
-import { UniqueError } from "../errors.js";
+import { InvalidValueError, UniqueError } from "../errors.js";
 import { parsedValue } from "../model/raw-record.js";
 import { assert } from "../util/assert.js";
 import { compareKeys } from "./compare.js";
 import type { IndexDefinition } from "./index-def.js";
-import { RecordIndex } from "./record-index.js";
+import { entriesPerRecordMax, RecordIndex } from "./record-index.js";
 
 /** What the indexes need of the record table: its records, and every change of them. */
 export interface IndexedTable {
@@ -65,7 +65,10 @@ export class IndexSet {
       if (!index.definition.unique) continue;
       const keys = index.keysOf(value);
       if (keys === undefined) {
-        throw new UniqueError(index.name, "(too many combinations)", id, id, "this record gives ");
+        throw new InvalidValueError(
+          "value",
+          `gives the unique index ${JSON.stringify(index.name)} more than ${entriesPerRecordMax} combinations of values, which it cannot check`,
+        );
       }
       for (const key of keys) {
         if (key.some((part) => part === null)) continue; // Null and missing are not constrained.
@@ -77,14 +80,14 @@ export class IndexSet {
   }
 
   /** The first duplicate a unique index holds among records `ids` (after an undo/redo). */
-  violation(ids: Iterable<string>, records: ReadonlyMap<string, unknown>): UniqueError | undefined {
+  violation(ids: Iterable<string>, records: ReadonlyMap<string, unknown>): UniqueError | InvalidValueError | undefined {
     for (const id of ids) {
       const value = records.get(id);
       if (value === undefined) continue;
       try {
         this.checkWrite(id, parsedValue(value));
       } catch (error) {
-        if (error instanceof UniqueError) return error;
+        if (error instanceof UniqueError || error instanceof InvalidValueError) return error;
         throw error;
       }
     }
@@ -96,8 +99,17 @@ export class IndexSet {
   }
 }
 
-/** Adjacent entries of a unique index with the same values and no null: a duplicate. */
+/**
+ * Adjacent entries of a unique index with the same values and no null: a duplicate. A record
+ * with more combinations than an index holds cannot be checked: the open fails on it too.
+ */
 function checkBuiltUnique(index: RecordIndex): void {
+  for (const id of index.overflow) {
+    throw new InvalidValueError(
+      `record ${JSON.stringify(id)}`,
+      `gives the unique index ${JSON.stringify(index.name)} more than ${entriesPerRecordMax} combinations of values, which it cannot check (open without the index and change the record)`,
+    );
+  }
   let last: readonly unknown[] | undefined;
   for (const entry of index.tree.range()) {
     const key = entry.slice(0, -1);

@@ -23,7 +23,35 @@ export function compileFilter(where: unknown): Matcher {
     const got = describe(where);
     throw new InvalidArgumentError(`invalid filter: expected a plain object, got ${got}`);
   }
+  checkShape(where);
   return compileDocument(where);
+}
+
+/** Deepest nesting of objects and arrays in a filter (the compiler recurses on it). */
+export const filterDepthMax = 256;
+
+/**
+ * Refuses, before anything recurses on it, a filter nested deeper than filterDepthMax or with
+ * a hole in an array ([1, , 2]: a hole is not JSON, and array methods would skip it).
+ * Iterative, so that no depth overflows the stack here.
+ */
+function checkShape(where: object): void {
+  const stack: [unknown, number][] = [[where, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== "object" || value === null || value instanceof RegExp) continue;
+    if (depth > filterDepthMax) {
+      throw new InvalidArgumentError(`invalid filter: nested deeper than ${filterDepthMax} levels`);
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) throw new InvalidArgumentError(`invalid filter: an array has a hole at index ${i} (not JSON)`);
+        stack.push([value[i], depth + 1]);
+      }
+    } else {
+      for (const member of Object.values(value)) stack.push([member, depth + 1]);
+    }
+  }
 }
 
 function compileDocument(filter: Record<string, unknown>): Matcher {
@@ -333,6 +361,7 @@ const cache = new Map<string, Matcher>();
  * compileFilter rejects anyway) are compiled every time.
  */
 export function matcherFor(where: unknown): Matcher {
+  if (isPlainObject(where)) checkShape(where); // Before filterKey, which recurses.
   const key = filterKey(where);
   if (key === undefined) return compileFilter(where);
   const cached = cache.get(key);

@@ -96,8 +96,20 @@ export function indexValues(doc: unknown, path: readonly string[]): IndexValues 
   assert(path.length > 0, "indexValues needs a non-empty path");
   const values: unknown[] = [];
   let multi = false;
+  // Scalars are deduplicated as they come (=== is compareValues' equality for scalars), with a
+  // Set past a few, so that a long array costs O(k), not O(k²); objects and arrays are left to
+  // the index's own sort (record-index.ts), which drops equal entries.
+  let seen: Set<unknown> | undefined;
   const add = (value: unknown) => {
-    for (const seen of values) if (compareValues(seen, value) === 0) return;
+    if (typeof value !== "object" || value === null) {
+      if (seen !== undefined) {
+        if (seen.has(value)) return;
+        seen.add(value);
+      } else {
+        for (const other of values) if (other === value) return;
+        if (values.length >= 8) seen = new Set(values.filter((v) => typeof v !== "object" || v === null).concat([value]));
+      }
+    }
     values.push(value);
   };
   visitPath(doc, path, 0, (leaf) => {

@@ -34,6 +34,7 @@ export function checkQuery(query: unknown): CheckedQuery {
     if (!queryKeys.has(key)) throw new InvalidArgumentError(`unknown query option ${JSON.stringify(key)} (use where, sort, limit, after)`);
   }
   const { where, sort, limit, after } = query as Record<string, unknown>;
+  if (where === null) throw new InvalidArgumentError("where must be a filter object (leave it out to match every record)");
   const matches = matcherFor(where ?? {});
   const order = orderOf(sort);
   if (limit !== undefined && !(Number.isSafeInteger(limit) && (limit as number) >= 1 && (limit as number) <= pageLimitMax)) {
@@ -66,14 +67,23 @@ export class Queries {
   }
 
   /** Every matching record, as [id, value], in order, a page at a time (see docs/QUERIES.md). */
-  *iterate(query: unknown): IterableIterator<[string, unknown]> {
+  iterate(query: unknown): IterableIterator<[string, unknown]> {
+    // Checked at the call, not at the first next().
     const checked = checkQuery(query);
     if (checked.limit !== undefined) throw new InvalidArgumentError("iterate() takes no limit: stop iterating instead");
+    return this.pages(checked);
+  }
+
+  /** Each page is read through records(), which throws once the store is closed. */
+  private *pages(checked: CheckedQuery): IterableIterator<[string, unknown]> {
     let after = checked.after;
     let pageSize = iteratePageSize;
     for (;;) {
       const { plan, found } = this.run({ ...checked, limit: pageSize, after });
-      for (let i = 0; i < found.ids.length; i++) yield [found.ids[i]!, found.items[i]];
+      for (let i = 0; i < found.ids.length; i++) {
+        if (i > 0) this.records(); // Throws once the store is closed: nothing outlives close().
+        yield [found.ids[i]!, found.items[i]];
+      }
       if (found.nextKey === undefined) return;
       after = found.nextKey;
       // A page of a plan without an index order matches and sorts everything after the

@@ -93,6 +93,10 @@ export class RecordIndex {
     if (old !== undefined && next !== undefined && isSingle(old) && isSingle(next) && compareKeys(old, next) === 0) {
       return; // The indexed values did not change.
     }
+    if (old instanceof Entries && next instanceof Entries) {
+      this.move(old.list, next.list); // A long array: only what changed moves.
+      return;
+    }
     if (old !== undefined) this.drop(id, old);
     if (next !== undefined) this.add(id, next);
   }
@@ -110,6 +114,21 @@ export class RecordIndex {
     if (held === overflowing) return undefined;
     const list = held instanceof Entries ? held.list : [held];
     return list.map((entry) => entry.slice(0, -1));
+  }
+
+  /** Replaces one record's sorted entries `from` by `to`, touching only the difference. */
+  private move(from: readonly IndexEntry[], to: readonly IndexEntry[]): void {
+    let i = 0;
+    let j = 0;
+    while (i < from.length || j < to.length) {
+      const order = i === from.length ? 1 : j === to.length ? -1 : compareKeys(from[i]!, to[j]!);
+      if (order < 0) assert(this.tree.delete(from[i++]!), "a record's entries are in the tree");
+      else if (order > 0) assert(this.tree.insert(to[j++]!), "an entry is new");
+      else {
+        i++;
+        j++;
+      }
+    }
   }
 
   private add(id: string, held: Held): void {

@@ -41,7 +41,7 @@ export interface FieldOperators {
   $in?: readonly unknown[];
   $nin?: readonly unknown[];
   $exists?: boolean;
-  $not?: FieldOperators | RegExp | string;
+  $not?: FieldOperators | RegExp;
   $elemMatch?: Record<string, unknown>;
   $size?: number;
   $all?: readonly unknown[];
