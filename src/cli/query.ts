@@ -75,8 +75,12 @@ export function asUsage<R>(use: () => R, what: string): R {
   }
 }
 
-/** An iterator whose every step reports a bad query as a usage error (iterate() checks lazily). */
-export function usageChecked<T>(iterator: Iterator<T>, what: string): IterableIterator<T> {
+/**
+ * The iterator `start` gives, whose creation (iterate() checks its query at the call) and every
+ * step report a bad query as a usage error.
+ */
+export function usageChecked<T>(start: () => Iterator<T>, what: string): IterableIterator<T> {
+  const iterator = asUsage(start, what);
   return {
     next: () => asUsage(() => iterator.next(), what),
     [Symbol.iterator]() {

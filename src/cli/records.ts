@@ -90,7 +90,7 @@ export async function listRecords(
   const limit = parseCount("limit", options.string("limit"));
   const idsOnly = options.flag("ids-only");
   const query = filter === undefined ? {} : { where: filter };
-  const records = usageChecked(source.iterate(query), "--where");
+  const records = usageChecked(() => source.iterate(query), "--where");
   let shown = 0;
   for (const [id, value] of records) {
     if (limit !== undefined && shown >= limit) break;

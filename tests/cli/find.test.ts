@@ -130,6 +130,12 @@ describe("opslog find", () => {
     expect(refused.code).toBe(2);
   });
 
+  it("--index __proto__ declares an index on that path (it set the declarations' prototype instead)", async () => {
+    const result = await cli(["find", dir, '{"__proto__": 1}', "--explain", "--index", "__proto__", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { index: string | null }).index).toBe("__proto__");
+  });
+
   it("--explain says a scan without --index, and the index with one; text and JSON", async () => {
     const filter = '{"due":{"$gte":95}}';
     const scan = await cli(["find", dir, filter, "--explain", "--json"]);

@@ -130,7 +130,7 @@ async function printFound(out: Output, store: AnyStore, query: FindQuery, idsOnl
     records = page.ids.map((id, i): [string, unknown] => [id, page.items[i]]).values();
     next = page.next;
   } else {
-    records = usageChecked(store.iterate(query), what);
+    records = usageChecked(() => store.iterate(query), what);
   }
   // The first step checks the query: an error must come before any output.
   const first = records.next();
