@@ -4,6 +4,7 @@
 // tests/helpers/index-check.ts (sets, deletes, batches, undo, redo, compact), declaring the same
 // indexes (a set that would duplicate a unique email is refused at the call and skipped).
 // Prints "ready" once open, "done <seq>" at the end, then closes.
+import { writeFileSync } from "node:fs";
 import { Store } from "../../dist/index.js";
 
 const [dir, countText, thresholdText, retainText, seedText] = process.argv.slice(2);
@@ -58,4 +59,6 @@ for (let n = 0; n < Number(countText); n++) {
 }
 await store.flush();
 process.stdout.write(`done ${store.stats().seq}\n`);
+// A reader whose event loop is blocked cannot see stdout: it looks for this file.
+if (process.env.INDEX_WRITER_DONE) writeFileSync(process.env.INDEX_WRITER_DONE, "done");
 await store.close();
