@@ -1,7 +1,8 @@
 import { recordAt } from "../model/raw-record.js";
 import { assert } from "../util/assert.js";
 import type { Bound } from "./btree.js";
-import { compareKeys } from "./compare.js";
+import { compareKeys, compareValues } from "./compare.js";
+import { sortValue } from "./path.js";
 import type { QueryOrder } from "./order.js";
 import type { EntryRange, IndexPlan, Plan } from "./planner.js";
 import type { IndexEntry } from "./record-index.js";
@@ -45,8 +46,12 @@ export function countOf(plan: Plan, run: Omit<Run, "order" | "limit" | "after">)
     for (const [id, value] of run.records) if (run.matches(recordAt(run.records, id, value))) count++;
     return { count, examined: run.records.size, fromIndex: false };
   }
+  if (plan.distinct) {
+    const count = plan.index.distinctCount(plan.ranges);
+    if (count !== undefined) return { count, examined: 0, fromIndex: true };
+  }
   const { ids, examined } = collect(plan, run);
-  return { count: ids.length, examined, fromIndex: false };
+  return { count: ids.length, examined, fromIndex: plan.distinct };
 }
 
 /** Matching records: their ids, and their values where they were read to match (in step). */
@@ -75,7 +80,7 @@ function scan(run: Run): Candidates {
  */
 function collect(plan: IndexPlan, run: Pick<Run, "records" | "matches">): Candidates {
   const ids: string[] = [];
-  const docs: unknown[] | undefined = plan.exact ? undefined : [];
+  const docs: unknown[] | undefined = plan.exact || plan.distinct ? undefined : [];
   const seen = plan.index.exact ? undefined : new Set<string>();
   let examined = 0;
   const consider = (id: string): void => {
@@ -170,7 +175,8 @@ function walkOrdered(plan: IndexPlan, run: Run, budget: number): Found | undefin
       if (++examined > budget) return undefined;
       const id = entry[entry.length - 1] as string;
       const doc = recordAt(run.records, id);
-      if (!plan.exact && !run.matches(doc)) continue;
+      if (plan.sortCheck && !atSortValue(plan, run.order, entry, doc)) continue;
+      if (!plan.exact && !plan.distinct && !run.matches(doc)) continue;
       ids.push(id);
       items.push(doc);
       if (ids.length >= want) break walk;
@@ -183,6 +189,12 @@ function walkOrdered(plan: IndexPlan, run: Run, budget: number): Found | undefin
   }
   const nextKey = more ? run.order.keyOf(ids[ids.length - 1]!, items[items.length - 1]) : undefined;
   return { ids, items, nextKey, examined, matched: ids.length + (more ? 1 : 0) };
+}
+
+/** Whether `entry` holds the record's sort value (a multikey walk takes a record there only). */
+function atSortValue(plan: IndexPlan, order: QueryOrder, entry: IndexEntry, doc: unknown): boolean {
+  const key = order.keys.find((k) => k.field === plan.index.definition.fields[plan.prefix.length])!;
+  return compareValues(entry[plan.prefix.length], sortValue(doc, key.path, key.direction)) === 0;
 }
 
 /** The index entry a cursor's key stands for: the point prefix, the sort values, the id. */

@@ -1,7 +1,7 @@
 import { assert } from "../util/assert.js";
 import type { Bound } from "./btree.js";
 import { conjunctionOf, describeInterval, intersect, inValuesMax, type Constraint, type Interval } from "./bounds.js";
-import { MAX_KEY } from "./compare.js";
+import { MAX_KEY, rankArray, typeEnd, typeStart } from "./compare.js";
 import type { QueryOrder } from "./order.js";
 import type { IndexEntry, RecordIndex } from "./record-index.js";
 
@@ -24,6 +24,16 @@ export interface IndexPlan {
   readonly reverse: boolean;
   /** The entries in the ranges are exactly the matching records: no record is read to decide. */
   readonly exact: boolean;
+  /**
+   * The entries decide the matches, but a record may have several (arrays): no record is read
+   * to decide, and ids are counted once.
+   */
+  readonly distinct: boolean;
+  /**
+   * An ordered walk of a multikey index: a record is taken at the entry whose value is its sort
+   * value (its smallest element ascending, its largest descending), and skipped at the others.
+   */
+  readonly sortCheck: boolean;
   /** Entries in the ranges (plus records kept aside): what the walk examines at most. */
   readonly entries: number;
   /** Estimated work, for choosing. */
@@ -69,6 +79,7 @@ function indexPlan(index: RecordIndex, constraints: readonly Constraint[], units
   let combos: unknown[][] = [[]];
   let pointFields = 0;
   let last: readonly Interval[] | undefined;
+  let nullOnMultikey = false;
   for (const field of fields) {
     const on = constraints.filter((c) => c.path === field);
     if (on.length === 0) break;
@@ -82,6 +93,9 @@ function indexPlan(index: RecordIndex, constraints: readonly Constraint[], units
       const chosen = on.find((c) => c.points) ?? on[0]!;
       intervals = chosen.intervals;
       used.add(chosen.unit);
+      // Null entries also stand for paths that reach nothing through an array ({a: []} for
+      // "a.b"), which a null filter does not match: on a multikey index the matcher decides.
+      if (intervals.some((i) => i.lo === null || i.hi === null)) nullOnMultikey = true;
     }
     const points = intervals.length > 0 && intervals.every((i) => i.loInclusive && i.hiInclusive && i.lo === i.hi);
     if (points && combos.length * intervals.length <= inValuesMax) {
@@ -93,16 +107,44 @@ function indexPlan(index: RecordIndex, constraints: readonly Constraint[], units
     break;
   }
   const consumed = pointFields + (last ? 1 : 0);
-  const ordered = servesOrder(index, combos.length, pointFields, query.order);
+  const sortCheck = !index.exact && servesMultikeyOrder(index, combos, pointFields, last, query.order);
+  const ordered = sortCheck || servesOrder(index, combos.length, pointFields, query.order);
   if (consumed === 0 && !ordered) return undefined;
   const ranges = rangesOf(combos, last);
   let entries = index.overflow.size;
   for (const range of ranges) entries += index.tree.countRange(range.lo, range.hi);
-  const exact = index.exact && index.overflow.size === 0 && used.size === units;
+  const decided = index.overflow.size === 0 && used.size === units && !nullOnMultikey;
+  const exact = index.exact && decided;
+  const distinct = !index.exact && decided;
   const reverse = ordered && query.order.idDirection === -1;
-  const cost = planCost(entries, ordered, exact, query);
+  const cost = planCost(entries, ordered, exact || distinct, query);
   const descriptions = describe(index, combos, last, pointFields);
-  return { kind: "index", index, ranges, descriptions, prefix: combos[0]!, ordered, reverse, exact, entries, cost };
+  const prefix = combos[0]!;
+  return { kind: "index", index, ranges, descriptions, prefix, ordered, reverse, exact, distinct, sortCheck, entries, cost };
+}
+
+/**
+ * A multikey index gives a one-key order too, when the walk covers every entry of a single
+ * point prefix (no range on the sort path) and no entry there holds an array (an empty or
+ * nested one sorts apart from its entry): each record is taken at its sort value's entry.
+ */
+function servesMultikeyOrder(
+  index: RecordIndex,
+  combos: readonly unknown[][],
+  pointFields: number,
+  last: readonly Interval[] | undefined,
+  order: QueryOrder,
+): boolean {
+  if (index.overflow.size > 0 || combos.length !== 1 || last !== undefined) return false;
+  const fields = index.definition.fields;
+  if (pointFields !== fields.length - 1) return false;
+  const fixed = new Set(fields.slice(0, pointFields));
+  const keys = order.keys.filter((k) => !fixed.has(k.field));
+  if (keys.length !== 1 || keys[0]!.field !== fields[pointFields] || !order.uniform) return false;
+  const prefix = combos[0]!;
+  const lo = { key: [...prefix, typeStart(rankArray)], inclusive: true };
+  const hi = { key: [...prefix, typeEnd(rankArray), MAX_KEY], inclusive: true };
+  return index.tree.countRange(lo, hi) === 0;
 }
 
 function planCost(entries: number, ordered: boolean, exact: boolean, query: PlanQuery): number {

@@ -1,6 +1,6 @@
 import { assert } from "../util/assert.js";
-import { BTree } from "./btree.js";
-import { compareKeys, compareValues, MAX_KEY } from "./compare.js";
+import { BTree, type Bound } from "./btree.js";
+import { compareKeys, compareValues, EMPTY_ARRAY_SORT_KEY, MAX_KEY } from "./compare.js";
 import type { IndexDefinition } from "./index-def.js";
 import { indexValues } from "./path.js";
 
@@ -34,6 +34,8 @@ export class RecordIndex {
   private multi: number;
   /** Records indexed. */
   private count: number;
+  /** The entries of each record that gave several (arrays): distinct counts correct for them. */
+  private readonly multiple: Map<string, readonly IndexEntry[]>;
 
   private constructor(
     readonly definition: IndexDefinition,
@@ -42,15 +44,18 @@ export class RecordIndex {
     readonly overflow: Set<string>,
     multi: number,
     count: number,
+    multiple: Map<string, readonly IndexEntry[]>,
   ) {
     this.multi = multi;
     this.count = count;
+    this.multiple = multiple;
   }
 
   /** Collects the entries of every record, then builds the tree once, sorted (O(n log n)). */
   static builder(definition: IndexDefinition): { add(id: string, value: unknown): void; finish(idRanks: ReadonlyMap<string, number>): RecordIndex } {
     const all: IndexEntry[] = [];
     const overflow = new Set<string>();
+    const multiple = new Map<string, readonly IndexEntry[]>();
     let multi = 0;
     let count = 0;
     return {
@@ -58,7 +63,10 @@ export class RecordIndex {
         const held = entriesOf(definition, id, value);
         count++;
         if (held === overflowing) overflow.add(id);
-        else if (held instanceof Entries) all.push(...held.list);
+        else if (held instanceof Entries) {
+          all.push(...held.list);
+          multiple.set(id, held.list);
+        }
         else all.push(held);
         if (held === overflowing || held instanceof Entries) multi++;
       },
@@ -67,7 +75,7 @@ export class RecordIndex {
         const tree = BTree.fromSorted(sorted, compareKeys);
         assert(tree.size === all.length, "the built tree holds every entry");
         all.length = 0;
-        return new RecordIndex(definition, tree, overflow, multi, count);
+        return new RecordIndex(definition, tree, overflow, multi, count, multiple);
       },
     };
   }
@@ -95,10 +103,29 @@ export class RecordIndex {
     }
     if (old instanceof Entries && next instanceof Entries) {
       this.move(old.list, next.list); // A long array: only what changed moves.
+      this.multiple.set(id, next.list);
       return;
     }
     if (old !== undefined) this.drop(id, old);
     if (next !== undefined) this.add(id, next);
+  }
+
+  /**
+   * The number of records with an entry in `ranges` (sorted, disjoint), from range counts
+   * corrected by the records with several entries; undefined when those are too many to
+   * correct for cheaply (walk the entries instead).
+   */
+  distinctCount(ranges: readonly { lo: Bound<IndexEntry>; hi: Bound<IndexEntry> }[]): number | undefined {
+    if (this.overflow.size > 0 || this.multiple.size > distinctCorrectionsMax) return undefined;
+    let count = 0;
+    for (const range of ranges) count += this.tree.countRange(range.lo, range.hi);
+    for (const entries of this.multiple.values()) {
+      let inside = 0;
+      for (const entry of entries) if (ranges.some((range) => within(entry, range.lo, range.hi))) inside++;
+      if (inside > 1) count -= inside - 1;
+    }
+    assert(count >= 0, "a distinct count is not negative");
+    return count;
   }
 
   /** The ids of records whose entry starts with `prefix` (unique checks). */
@@ -138,6 +165,7 @@ export class RecordIndex {
       this.overflow.add(id);
     } else if (held instanceof Entries) {
       for (const entry of held.list) assert(this.tree.insert(entry), "an entry is new");
+      this.multiple.set(id, held.list);
     } else {
       assert(this.tree.insert(held), "an entry is new");
     }
@@ -150,6 +178,7 @@ export class RecordIndex {
       assert(this.overflow.delete(id), "an overflowing record was kept aside");
     } else if (held instanceof Entries) {
       for (const entry of held.list) assert(this.tree.delete(entry), "a record's entries are in the tree");
+      this.multiple.delete(id);
     } else {
       assert(this.tree.delete(held), "a record's entry is in the tree");
     }
@@ -210,8 +239,25 @@ function packKeys(entries: readonly IndexEntry[], idRanks: ReadonlyMap<string, n
   return { keys, byId };
 }
 
+/** Most records with several entries distinctCount() corrects for, one by one. */
+const distinctCorrectionsMax = 4096;
+
+function within(entry: IndexEntry, lo: Bound<IndexEntry>, hi: Bound<IndexEntry>): boolean {
+  const low = compareKeys(entry, lo.key);
+  const high = compareKeys(entry, hi.key);
+  return (low > 0 || (low === 0 && lo.inclusive)) && (high < 0 || (high === 0 && hi.inclusive));
+}
+
 function isSingle(held: Held): held is IndexEntry {
   return held !== overflowing && !(held instanceof Entries);
+}
+
+/**
+ * An empty array is entered as the value it sorts as (below null, as in MongoDB), so that an
+ * index walk meets its record where a sort puts it; no scalar range reaches that value.
+ */
+function entryValue(value: unknown): unknown {
+  return Array.isArray(value) && value.length === 0 ? EMPTY_ARRAY_SORT_KEY : value;
 }
 
 /** The entries record `id` with value `value` gives the index. */
@@ -220,7 +266,7 @@ function entriesOf(definition: IndexDefinition, id: string, value: unknown): Hel
   if (paths.length === 1) {
     const { values, multi } = indexValues(value, paths[0]!);
     if (!multi && values.length === 1) return [values[0], id];
-    return new Entries(dedupe(values.map((v) => [v, id])));
+    return new Entries(dedupe(values.map((v) => [entryValue(v), id])));
   }
   // The common case: one value per path, no arrays: one entry, built without combinations.
   const single: unknown[] = [];
@@ -239,7 +285,7 @@ function entriesOf(definition: IndexDefinition, id: string, value: unknown): Hel
     const found = indexValues(value, path);
     multi ||= found.multi || found.values.length !== 1;
     if (combos.length * found.values.length > entriesPerRecordMax) return overflowing;
-    combos = combos.flatMap((combo) => found.values.map((v) => [...combo, v]));
+    combos = combos.flatMap((combo) => found.values.map((v) => [...combo, entryValue(v)]));
   }
   for (const combo of combos) combo.push(id);
   if (!multi && combos.length === 1) return combos[0]!;

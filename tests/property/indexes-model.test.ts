@@ -134,7 +134,7 @@ describe("declared indexes agree with a scan through every kind of change (prope
           await store.close();
         }
       }),
-      { numRuns: Number(process.env.OPSLOG_INDEX_RUNS ?? 60) },
+      { numRuns: Number(process.env.OPSLOG_INDEX_RUNS ?? 150) },
     );
   }, 120_000);
 });
