@@ -94,4 +94,20 @@ describe("review of the query work", () => {
     expect(() => void s.set("p", { a: many, b: many })).toThrow(expect.objectContaining({ code: "OPSLOG_INVALID_VALUE" }) as Error);
     expect(s.has("p")).toBe(false);
   });
+
+  it("one record holding an array (or []) leaves the index serving order and counts (every query became a scan)", async () => {
+    const s = await store({ n: {}, sn: { on: ["s", "n"] } });
+    await s.batch(() => {
+      for (let i = 0; i < 300; i++) void s.set(`r${String(i).padStart(3, "0")}`, { s: i % 3 ? "open" : "done", n: i % 50 });
+    });
+    await s.set("arr", { s: "open", n: [5, 2000] });
+    await s.set("empty", { s: "done", n: [] });
+    const top = { sort: { n: -1 as const }, limit: 3 };
+    expect(s.explain(top)).toMatchObject({ index: "n", order: "index" });
+    expect(s.find(top).ids[0]).toBe("arr");
+    expect(s.find({ sort: { n: 1 }, limit: 1 }).ids).toEqual(["empty"]); // [] sorts below null
+    const counted = s.explain({ where: { s: "open", n: { $gt: 40 } } }, "count");
+    expect(counted).toMatchObject({ index: "sn", countedFromIndex: true, examined: 0 });
+    expect(s.count({ s: "open", n: { $gt: 40 } })).toBe(s.count((v) => v.s === "open" && ([] as unknown[]).concat(v.n).some((x) => (x as number) > 40)));
+  });
 });
