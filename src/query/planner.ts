@@ -138,9 +138,10 @@ function servesMultikeyOrder(
   if (index.overflow.size > 0 || combos.length !== 1 || last !== undefined) return false;
   const fields = index.definition.fields;
   if (pointFields !== fields.length - 1) return false;
-  const fixed = new Set(fields.slice(0, pointFields));
-  const keys = order.keys.filter((k) => !fixed.has(k.field));
-  if (keys.length !== 1 || keys[0]!.field !== fields[pointFields] || !order.uniform) return false;
+  // The sort is the one path after the prefix, alone: a prefix path is not constant here (a
+  // record holding [0, -1] matches a = 0 and sorts at -1), so it cannot be dropped from the sort.
+  const keys = order.keys;
+  if (keys.length !== 1 || keys[0]!.field !== fields[pointFields]) return false;
   const prefix = combos[0]!;
   const lo = { key: [...prefix, typeStart(rankArray)], inclusive: true };
   const hi = { key: [...prefix, typeEnd(rankArray), MAX_KEY], inclusive: true };

@@ -34,7 +34,8 @@ const scalar = fc.oneof(fc.constantFrom(null, true, false, "", "open", "done"), 
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined, freq: 3 });
 export const doc: fc.Arbitrary<Doc> = fc
   .record({
-    status: maybe(fc.oneof(fc.constantFrom("open", "done", "wip"), scalar)),
+    // Arrays too: a compound index's leading path may be multikey ([0, -1] matches 0, sorts at -1).
+    status: maybe(fc.oneof(fc.constantFrom("open", "done", "wip"), scalar, fc.array(fc.constantFrom("open", "done", -1), { maxLength: 2 }))),
     priority: maybe(fc.oneof(fc.integer({ min: 0, max: 10 }), scalar, fc.array(fc.integer({ min: 0, max: 10 }), { maxLength: 3 }))),
     owner: maybe(fc.oneof(fc.record({ id: maybe(fc.integer({ min: 0, max: 4 })) }), fc.array(fc.record({ id: fc.integer({ min: 0, max: 4 }) }), { maxLength: 2 }))),
     tags: maybe(fc.array(fc.constantFrom("x", "y", "z"), { maxLength: 3 })),

@@ -110,4 +110,16 @@ describe("review of the query work", () => {
     expect(counted).toMatchObject({ index: "sn", countedFromIndex: true, examined: 0 });
     expect(s.count({ s: "open", n: { $gt: 40 } })).toBe(s.count((v) => v.s === "open" && ([] as unknown[]).concat(v.n).some((x) => (x as number) > 40)));
   });
+
+  it("a multikey leading path is not dropped from the sort of an index walk (a = 0 matched [0, -1], which sorts first)", async () => {
+    const s = await store({ ab: { on: ["a", "b"] } });
+    await s.set("r2", { a: 0, b: 1 });
+    await s.set("r1", { a: [0, -1], b: 5 });
+    await s.set("r3", { a: 0, b: 3 });
+    const query = { where: { a: 0 }, sort: { a: 1 as const, b: 1 as const } };
+    expect(s.find(query).ids).toEqual(["r1", "r2", "r3"]);
+    expect(s.find({ ...query, limit: 1 }).ids).toEqual(["r1"]);
+    const rest = s.find({ ...query, limit: 2, after: s.find({ ...query, limit: 1 }).next });
+    expect(rest.ids).toEqual(["r2", "r3"]);
+  });
 });
