@@ -1,4 +1,4 @@
-// A short tour of opslog: set, batch, undo, history, reopen. Run with `npm run demo`.
+// A short tour of opslog: set, batch, undo, history, reopen, queries. Run with `npm run demo`.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,8 +32,18 @@ await store.close();
 await feed;
 
 const again = new Store();
-await again.open(dir);
+// Indexes are declared at open and built from the records; find() uses them.
+await again.open(dir, { indexes: { status: {}, byStatusDue: { on: ["status", "due"] } } });
 show("after reopening", again.entries());
+await again.batch(() => {
+  for (let i = 3; i <= 8; i++) again.set(`task-${i}`, { title: `Task ${i}`, status: i % 2 ? "todo" : "done", due: 10 - i });
+});
+const page = again.find({ where: { status: "todo" }, sort: { due: 1 }, limit: 2 });
+show("find todo by due, 2", page.ids);
+show("the next page", again.find({ where: { status: "todo" }, sort: { due: 1 }, limit: 2, after: page.next }).ids);
+show("count({ status: \"done\" })", again.count({ status: "done" }));
+const plan = again.explain({ where: { status: "todo" }, sort: { due: 1 }, limit: 2 });
+show("explain()", { index: plan.index, order: plan.order, examined: plan.examined });
 show("stats", again.stats());
 await again.close();
 

@@ -154,7 +154,7 @@ function planCost(entries: number, ordered: boolean, exact: boolean, query: Plan
   if (ordered) {
     if (query.limit === undefined) return read;
     // Stops after `limit` matches: exactly there when exact; a guess (half way) otherwise.
-    return exact ? Math.min(entries, query.limit + 1) : read / 2;
+    return exact ? Math.min(entries, query.limit + 1) * 0.2 : read / 2;
   }
   return read + (needsOrder ? entries * 0.3 : 0);
 }
