@@ -137,7 +137,8 @@ const writerScript = path.resolve("tests/helpers/index-writer.mjs");
 
 function startWriter(dir: string, count: number, threshold: number, retain: number, seed: number, doneFile?: string): ChildProcess {
   const args = [writerScript, dir, String(count), String(threshold), String(retain), String(seed)];
-  const env = doneFile === undefined ? process.env : { ...process.env, INDEX_WRITER_DONE: doneFile };
+  const env: NodeJS.ProcessEnv = { ...process.env, INDEX_DECLARED: JSON.stringify(declared) };
+  if (doneFile !== undefined) env.INDEX_WRITER_DONE = doneFile;
   return spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
 }
 
