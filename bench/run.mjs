@@ -256,10 +256,15 @@ async function measureStore(store, row, wanted, stracing) {
           note("W4rss", { value: median(ok.map((r) => r.rssMB)), baselineMB: median(ok.map((r) => r.rssBeforeMB)) }, "MB");
         }
       }
-      if (wanted.has("W5")) note("W5", await runChild({ store: store.id, workload: "W5", dir: main, total: P.W3.total, ...P.W5 }), "reads/s");
+      if (wanted.has("W5")) {
+        const w5 = await runChild({ store: store.id, workload: "W5", dir: main, total: P.W3.total, ...P.W5 });
+        note("W5", w5, "reads/s");
+        if (w5.warm) note("W5warm", w5.warm, "reads/s after a scan");
+      }
       if (wanted.has("W8")) {
         const w8 = await runChild({ store: store.id, workload: "W8", dir: main, total: P.W3.total, ...P.W8 });
         note("W8", w8, "upd/s");
+        if (w8.closeMs !== undefined) note("W8close", { value: w8.closeMs }, "ms close");
         if (!w8.error) {
           const runs = [];
           for (let k = 0; k < P.W8.reopenRepeat; k++) {
@@ -396,7 +401,7 @@ ${mainTable(rows)}
 
 ${legend}
 
-## Targets (issue 5; opslog in its default durable mode, ratios within this run)
+## Targets (issue 5, and issue 14 marked (14); opslog in its default durable mode, ratios within this run)
 
 ${targetsTable(targetList)}
 

@@ -196,8 +196,25 @@ async function w5() {
   }
   const secs = (now() - t0) / 1000;
   await profStop();
+  // W5 warm: the same reads again after one full scan (W6's filter), as a long-running process
+  // that has read its data once sees them: the scan parses whatever a store keeps unparsed.
+  await s.filter(() => false);
+  const t1 = now();
+  let w = 0;
+  if (asyncGet) {
+    while (w < task.reads && (w & 1023 || now() < t1 + task.capMs)) {
+      sum += (await s.get(ids[w % mask])).age;
+      w++;
+    }
+  } else {
+    while (w < task.reads && (w & 1023 || now() < t1 + task.capMs)) {
+      sum += s.get(ids[w % mask]).age;
+      w++;
+    }
+  }
+  const warm = { value: w / ((now() - t1) / 1000), reads: w, capped: w < task.reads };
   await s.close();
-  return { value: n / secs, reads: n, capped: n < task.reads, checksum: sum };
+  return { value: n / secs, reads: n, capped: n < task.reads, checksum: sum, warm };
 }
 
 /**

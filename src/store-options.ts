@@ -51,6 +51,12 @@ export function checkOpenOptions(options: StoreOptions<unknown>): void {
     throw new InvalidArgumentError("migrate must be a function");
   }
   if (options.schema !== undefined) checkSchema(options.schema);
+  for (const name of ["checkpointOnClose", "warmUp"] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new InvalidArgumentError(`${name} must be true or false`);
+    }
+  }
 }
 
 function checkFollow(follow: unknown, readOnly: unknown): void {

@@ -2,6 +2,7 @@ import { ClosedError, InvalidArgumentError, isFromUserCode, NotFoundError, NotOp
 import { archiveRecords, chooseArchived, loadArchive } from "./engine/archiver.js";
 import { Engine } from "./engine/engine.js";
 import { Follower, tailOf, type TailSource } from "./engine/follower.js";
+import { WarmUp } from "./engine/warm-up.js";
 import { compensation, reapplication, type Change } from "./model/operation.js";
 import { checkFunction, checkId, checkMeta, toStoredRecord } from "./model/value.js";
 import { recordAt } from "./model/raw-record.js";
@@ -53,7 +54,10 @@ export class Store<T = Record<string, unknown>> {
   private engine: Engine | undefined;
   private phase: "new" | "opening" | "open" | "closed" = "new";
   private readOnly = false;
-  private checkpointOnClose = true;
+  /** Parses records left as text at open in idle slices (engine/warm-up.ts). */
+  private warmUp: WarmUp | undefined;
+  /** undefined: when the storage says it is worth it (Checkpointer.wantedOnClose). */
+  private checkpointOnClose: boolean | undefined;
   private batchOps: Operation[] | undefined;
   private batchMeta: Record<string, unknown> | undefined;
   /** Per operation of the batch being built: its expectedVersion (shared storages). */
@@ -106,9 +110,13 @@ export class Store<T = Record<string, unknown>> {
     this.engine = engine;
     this.queries = queries;
     this.readOnly = options.readOnly === true;
-    this.checkpointOnClose = options.checkpointOnClose !== false;
+    this.checkpointOnClose = options.checkpointOnClose;
     this.schema = options.schema;
     if (tail) this.follower = new Follower(tail, engine);
+    if (options.warmUp !== false) {
+      this.warmUp = new WarmUp(engine.table);
+      this.warmUp.start();
+    }
     this.phase = "open";
   }
 
@@ -152,6 +160,7 @@ export class Store<T = Record<string, unknown>> {
   private closeNow(): Promise<void> {
     const engine = this.open_();
     this.phase = "closed";
+    this.warmUp?.stop();
     this.feeds.abort();
     this.queries?.close();
     return this.closeEngine(engine);
@@ -162,9 +171,13 @@ export class Store<T = Record<string, unknown>> {
     await this.follower?.stop(); // Never fails: a follower keeps its failures to itself.
     try {
       // After a failed write nothing is known about the log file: write nothing more.
-      if (this.checkpointOnClose && !this.readOnly && engine.writeFailure() === undefined) {
+      if (this.checkpointOnClose !== false && !this.readOnly && engine.writeFailure() === undefined) {
         await engine.queue.flush();
-        await engine.checkpointer.checkpoint(false); // Nothing new since the snapshot: nothing to write.
+        // Nothing new since the snapshot: nothing to write. By default, only when the log since
+        // it would slow the next open more than writing a snapshot costs now.
+        if (this.checkpointOnClose === true || engine.checkpointer.wantedOnClose()) {
+          await engine.checkpointer.checkpoint(false);
+        }
       }
     } catch (error) {
       failure = error;

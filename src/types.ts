@@ -37,8 +37,21 @@ export interface StoreOptions<T = unknown> {
    * 0 or Infinity turns automatic checkpoints off.
    */
   checkpointThreshold?: number;
-  /** Checkpoint when the store is closed. Default true. */
+  /**
+   * Checkpoint when the store is closed. `true`: always (when anything is new); `false`: never.
+   * Default: when the log since the last checkpoint is large enough that replaying it at the next
+   * open costs more than writing a snapshot now (directories: a quarter of the snapshot's size
+   * and at least 4 MiB; other storages: always), so that closing after a few writes to a large
+   * store does not rewrite the whole snapshot.
+   */
   checkpointOnClose?: boolean;
+  /**
+   * After open, parse the records a snapshot left as JSON text in idle slices of the event loop
+   * (at most 2 ms each, behind pending I/O), so that a long-running process reads at the speed
+   * of parsed records. Default true. `false` keeps unread records as text: the least memory (a
+   * parsed record takes about 1.5–2× its text), each parsed on its first read.
+   */
+  warmUp?: boolean;
   /** Schema version of the records. Default 1. */
   version?: number;
   /** Upgrades a stored record written under an older `version`. */

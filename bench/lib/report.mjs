@@ -24,8 +24,10 @@ export const COLUMNS = [
   { key: "W4", head: "W4 open ms", better: "lower" },
   { key: "W4rss", head: "W4 RSS MB", better: "lower" },
   { key: "W5", head: "W5 reads/s", better: "higher" },
+  { key: "W5warm", head: "W5 warm reads/s", better: "higher" },
   { key: "W7", head: "W7 disk MB", better: "lower" },
   { key: "W8", head: "W8 upd/s", better: "higher" },
+  { key: "W8close", head: "W8 close ms", better: "lower" },
   { key: "W8reopen", head: "W8 reopen ms", better: "lower" },
 ];
 
@@ -124,6 +126,12 @@ export function targets(rows) {
   add("W7 ≤ 1.5 × better-sqlite3 (default history retention included)", `${num(v(o, "W7"))} vs ${num(v("sqlite-full", "W7"))} MB = ${r(v(o, "W7"), v("sqlite-full", "W7"))}`, "≤ 1.50×", cmp(v(o, "W7"), v("sqlite-full", "W7"), 1.5, false));
   add("W8 updates/s ≥ 0.8 × opslog's own W1", `${num(v(o, "W8"))} vs ${num(v(o, "W1"))} set/s = ${r(v(o, "W8"), v(o, "W1"))}`, "≥ 0.80×", cmp(v(o, "W8"), v(o, "W1"), 0.8, true));
   add("W8 reopen ≤ 0.5 × original opslog", `${num(v(o, "W8reopen"))} vs ${num(v("orig", "W8reopen"))} ms = ${r(v(o, "W8reopen"), v("orig", "W8reopen"))}`, "≤ 0.50×", cmp(v(o, "W8reopen"), v("orig", "W8reopen"), 0.5, false));
+  // Issue 14 (speed): warm reads beside LokiJS, open and memory beside the original, close.
+  add("(14) W5 warm (after a scan) ≥ 1.0 × LokiJS", `${num(v(o, "W5warm"))} vs ${num(v("lokijs", "W5warm"))} reads/s = ${r(v(o, "W5warm"), v("lokijs", "W5warm"))}`, "≥ 1.00×", cmp(v(o, "W5warm"), v("lokijs", "W5warm"), 1, true));
+  add("(14) W4 open ≤ 0.25 × original opslog", `${num(v(o, "W4"))} vs ${num(v("orig", "W4"))} ms = ${r(v(o, "W4"), v("orig", "W4"))}`, "≤ 0.25×", cmp(v(o, "W4"), v("orig", "W4"), 0.25, false));
+  add("(14) W4 RSS ≤ 0.5 × original opslog", `${num(v(o, "W4rss"))} vs ${num(v("orig", "W4rss"))} MB = ${r(v(o, "W4rss"), v("orig", "W4rss"))}`, "≤ 0.50×", cmp(v(o, "W4rss"), v("orig", "W4rss"), 0.5, false));
+  const close = v(o, "W8close");
+  add("(14) W8 close after the updates ≤ 50 ms", `${num(close)} ms (original ${num(v("orig", "W8close"))}, lmdb ${num(v("lmdb", "W8close"))})`, "≤ 50 ms", close === undefined ? undefined : close <= 50);
   return list;
 }
 

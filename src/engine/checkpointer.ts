@@ -35,7 +35,10 @@ export interface CheckpointSource {
   checkpointed(seq: number, stacks: StacksState): void;
 }
 
-export type CheckpointStorage = Pick<Storage, "writeCheckpoint" | "wantsCheckpoint" | "idle">;
+export type CheckpointStorage = Pick<
+  Storage,
+  "writeCheckpoint" | "wantsCheckpoint" | "wantsCheckpointOnClose" | "idle"
+>;
 
 /** The state at one seq, taken synchronously, with the log boundary that follows it. */
 interface Picture extends StatePicture {
@@ -148,6 +151,16 @@ export class Checkpointer {
     const job: Job = { picture: undefined, background: false, always, cancelled: false };
     job.picture = this.take(always);
     return this.submit(job);
+  }
+
+  /**
+   * Whether close() with the default `checkpointOnClose` should checkpoint: a pending upgrade,
+   * migration or repair must be written; otherwise the storage judges whether replaying the log
+   * at the next open costs more than a snapshot now (fs-storage.ts).
+   */
+  wantedOnClose(): boolean {
+    if (this.force) return true;
+    return this.storage.wantsCheckpointOnClose?.() ?? true;
   }
 
   /** Resolves when every job requested so far has finished. */

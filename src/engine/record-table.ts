@@ -1,4 +1,5 @@
 import type { Operation } from "../types.js";
+import { asStoredEntry, RawRecord, recordAt } from "../model/raw-record.js";
 import { assert } from "../util/assert.js";
 import { Overlay } from "./overlay.js";
 
@@ -16,10 +17,21 @@ export type RecordChangeListener = (id: string, before: unknown, after: unknown)
  */
 export class RecordTable {
   private readonly listeners = new Set<RecordChangeListener>();
+  /** Where warm() goes on: an iterator of the map (it stays valid while the map changes). */
+  private warming: Iterator<[string, unknown]> | undefined;
   /** Pending changes of a writer on a shared log, over the confirmed records (overlay.ts). */
   private readonly overlay: Overlay;
 
-  constructor(private readonly map: Map<string, unknown> = new Map()) {
+  /**
+   * Every value the map holds is a RawRecord or deeply frozen (model/raw-record.ts
+   * asStoredEntry), so that a read hands it out without checking: `map` is taken over and its
+   * values made so once, here (frozen in place).
+   */
+  constructor(
+    private readonly map: Map<string, unknown> = new Map(),
+    checked = false,
+  ) {
+    if (!checked) for (const value of map.values()) asStoredEntry(value);
     this.overlay = new Overlay(map);
   }
 
@@ -73,8 +85,9 @@ export class RecordTable {
   }
 
   /** Sets one record to a stored value (a migration at open), reporting the change. */
-  put(id: string, value: unknown): void {
-    assert(value !== undefined, "a stored record is a value");
+  put(id: string, given: unknown): void {
+    assert(given !== undefined, "a stored record is a value");
+    const value = asStoredEntry(given);
     if (this.listeners.size === 0) {
       this.map.set(id, value);
       return;
@@ -92,16 +105,34 @@ export class RecordTable {
     assert(this.overlay.isEmpty, "a table is replaced with nothing staged (start over clears pending writes)");
     const before = new Map(this.map);
     this.map.clear();
-    for (const [id, value] of next) this.map.set(id, value);
+    this.warming = undefined; // Warm-up starts again over the new records.
+    for (const [id, value] of next) this.map.set(id, asStoredEntry(value));
     assert(this.map.size === next.size, "a replaced table holds exactly the new records");
     if (this.listeners.size === 0) return;
     for (const [id, value] of before) if (!next.has(id)) this.report(id, value, undefined);
     for (const [id, value] of next) if (before.get(id) !== value) this.report(id, before.get(id), value);
   }
 
+  /**
+   * Parses up to `count` records still held as text (model/raw-record.ts), going on from where
+   * the last call stopped, so that reads of them cost a map lookup (engine/warm-up.ts). Returns
+   * false once every record was visited. The state does not change: nothing is reported.
+   */
+  warm(count: number): boolean {
+    assert(count > 0, "warm() parses at least one record");
+    this.warming ??= this.map.entries();
+    for (let i = 0; i < count; i++) {
+      const next = this.warming.next();
+      if (next.done === true) return false;
+      const [id, value] = next.value;
+      if (value instanceof RawRecord) recordAt(this.map, id, value);
+    }
+    return true;
+  }
+
   /** An independent table with the same records and no listeners (time travel). */
   copy(): RecordTable {
-    return new RecordTable(new Map(this.map));
+    return new RecordTable(new Map(this.map), true); // Its values are checked.
   }
 
   private remove(id: string): void {

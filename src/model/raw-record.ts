@@ -1,5 +1,5 @@
 import { freezeParsed } from "./freeze.js";
-import { attachText } from "./text-key.js";
+import { attachText, textKey } from "./text-key.js";
 
 const unparsed: unique symbol = Symbol("unparsed");
 
@@ -30,18 +30,34 @@ export class RawRecord {
 }
 
 /**
+ * A value as a state map holds it: a RawRecord, or the value deeply frozen (in place). Every
+ * value that enters a state map passes here (record-table.ts), so that recordAt hands values out
+ * without a frozen check: Object.isFrozen cost about 0.4 µs a read of a record carrying its text
+ * (2.6× the rest of a warm get(), .tmp measurements in bench/analysis.md "W5").
+ */
+export function asStoredEntry(value: unknown): unknown {
+  // A record set() stored carries its text and is frozen: a symbol load says so (value-text.ts).
+  if (value instanceof RawRecord || (value as { [textKey]?: string } | null)?.[textKey] !== undefined) return value;
+  return freezeParsed(value);
+}
+
+/**
  * The record `value` of `id` as a frozen value (text is parsed on first use). A record read from
  * text replaces its wrapper in a plain map: the same record, in the form set() stores (frozen,
  * carrying its text), so that later reads and scans skip the wrapper. The state does not
- * change, so nothing is reported (record-table.ts).
+ * change, so nothing is reported (record-table.ts). Any other value is already frozen: state
+ * maps hold only what asStoredEntry gave.
  */
 export function recordAt(state: ReadonlyMap<string, unknown>, id: string, value: unknown = state.get(id)): unknown {
-  if (value instanceof RawRecord) {
-    const parsed = value.read();
-    if (state instanceof Map && typeof parsed === "object" && parsed !== null) state.set(id, parsed);
-    return parsed;
-  }
-  return freezeParsed(value);
+  if (value instanceof RawRecord) return readRaw(state, id, value);
+  return value;
+}
+
+/** The first read of a record held as text (kept out of recordAt so that it stays small). */
+function readRaw(state: ReadonlyMap<string, unknown>, id: string, raw: RawRecord): unknown {
+  const parsed = raw.read();
+  if (state instanceof Map && typeof parsed === "object" && parsed !== null) state.set(id, parsed);
+  return parsed;
 }
 
 /** A value that may still be text, as a freshly parsed (not frozen, not shared) value. */

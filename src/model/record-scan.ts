@@ -1,5 +1,4 @@
 import { assert } from "../util/assert.js";
-import { freezeParsed } from "./freeze.js";
 import { RawRecord } from "./raw-record.js";
 import { isStoredRecord } from "./value-text.js";
 
@@ -18,8 +17,8 @@ type Predicate = (value: unknown, id: string) => boolean;
  * plain object walks its prototype chain; Object.isFrozen is a call into the runtime).
  */
 function handedOut(value: unknown): unknown {
-  if (value instanceof RawRecord) return value.read();
-  return freezeParsed(value);
+  // Anything else a state map holds is frozen already (raw-record.ts asStoredEntry).
+  return value instanceof RawRecord ? value.read() : value;
 }
 
 export function countRecords(state: ReadonlyMap<string, unknown>, predicate: Predicate): number {

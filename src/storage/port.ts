@@ -54,6 +54,12 @@ export interface Storage {
   /** Whether enough was written since the last checkpoint that one is worth its cost. */
   wantsCheckpoint(): boolean;
   /**
+   * Whether close() should checkpoint when `checkpointOnClose` is left to its default: the log
+   * since the last checkpoint would make the next open slower than writing one now costs.
+   * Absent: always (the original's behaviour).
+   */
+  wantsCheckpointOnClose?(): boolean;
+  /**
    * Drops retained history: operations with seq ≤ `throughSeq`, or as many of them as the
    * storage's units of keeping allow (whole log segments for files). The engine never asks
    * beyond the last checkpoint (`throughSeq` ≤ its seq), and an adapter may assert that.

@@ -51,7 +51,7 @@ export function variantFor(rng: Random): Variant {
       name: "manual checkpoints",
       shape: {
         phases: rng.between(4, 14), inFlightMax: 5, undo: true, archive: true, reopen: true,
-        checkpointOnClose: rng.chance(0.5),
+        checkpointOnClose: rng.chance(0.3) ? undefined : rng.chance(0.5),
       },
       options: { clock: fixedClock, checkpointThreshold: 0 },
     };
@@ -60,7 +60,7 @@ export function variantFor(rng: Random): Variant {
     name: "auto checkpoints",
     shape: {
       phases: rng.between(4, 14), inFlightMax: 6, undo: true, archive: true, reopen: true,
-      checkpointOnClose: rng.chance(0.5),
+      checkpointOnClose: rng.chance(0.3) ? undefined : rng.chance(0.5),
     },
     options: { clock: fixedClock, checkpointThreshold: rng.between(2, 9) },
   };
@@ -77,7 +77,7 @@ export function retentionVariant(rng: Random): Variant {
     name: "retention, concurrent compact",
     shape: {
       phases: rng.between(4, 12), inFlightMax: 6, undo: false, archive: true, reopen: true,
-      checkpointOnClose: rng.chance(0.5), concurrentCompact: true,
+      checkpointOnClose: rng.chance(0.3) ? undefined : rng.chance(0.5), concurrentCompact: true,
     },
     options: { clock: fixedClock, checkpointThreshold: rng.between(1, 6), retain: { ops: rng.between(0, 3) } },
   };

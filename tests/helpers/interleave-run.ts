@@ -38,7 +38,7 @@ export type Step =
 export interface Config {
   retain: "all" | { ops: number };
   checkpointThreshold: number | undefined;
-  checkpointOnClose: boolean;
+  checkpointOnClose: boolean | undefined;
 }
 
 export class PlannedAbort extends Error {

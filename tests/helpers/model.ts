@@ -18,7 +18,7 @@ export type Intent =
   | { kind: "redo" }
   | { kind: "compact" }
   | { kind: "archive"; ids: string[]; segment: string }
-  | { kind: "reopen"; checkpointOnClose: boolean };
+  | { kind: "reopen"; checkpointOnClose: boolean | undefined };
 
 /** A unit on a stack: each changed id's value before and after (undefined: absent). */
 type Unit = { id: string; prev: unknown; next: unknown }[];

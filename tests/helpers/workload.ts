@@ -25,7 +25,7 @@ export interface WorkloadShape {
   archive: boolean;
   reopen: boolean;
   /** Passed to every open: whether a close checkpoints. */
-  checkpointOnClose: boolean;
+  checkpointOnClose: boolean | undefined;
   /** A compact() does not end its phase: later calls start while it runs (beside background
    * checkpoints, when the variant has them). */
   concurrentCompact?: boolean;

@@ -194,7 +194,7 @@ const config: fc.Arbitrary<Config> = fc.record({
     fc.integer({ min: 1, max: 6 }).map((ops) => ({ ops })),
   ),
   checkpointThreshold: fc.oneof(fc.constant(undefined), fc.constant(0), fc.integer({ min: 1, max: 10 })),
-  checkpointOnClose: fc.boolean(),
+  checkpointOnClose: fc.option(fc.boolean(), { nil: undefined }),
 });
 
 let dirs = 0;
@@ -232,7 +232,7 @@ describe("model-based: interleaved calls, retention, awkward keys, migrations", 
     const raceConfig: fc.Arbitrary<Config> = fc.record({
       retain: fc.oneof(fc.constant({ ops: 0 }), fc.integer({ min: 1, max: 2 }).map((ops) => ({ ops }))),
       checkpointThreshold: fc.integer({ min: 1, max: 5 }),
-      checkpointOnClose: fc.boolean(),
+      checkpointOnClose: fc.option(fc.boolean(), { nil: undefined }),
     });
     const racing = fc.array(fc.oneof({ weight: 3, arbitrary: race }, step), { minLength: 1, maxLength: 4 });
     const input = fc.record({ config: raceConfig, steps: racing.map((groups) => groups.flat()) });

@@ -1,17 +1,21 @@
 import { describe, expect, it } from "vitest";
+import { RecordTable } from "../../src/engine/record-table.js";
 import { RawRecord } from "../../src/model/raw-record.js";
 import { allRecords, countRecords, filterRecords } from "../../src/model/record-scan.js";
 import { toStoredRecord } from "../../src/model/value.js";
 
-/** Every kind of value a state map holds, as the fast paths of the scans must hand it out. */
-function state(): Map<string, unknown> {
-  return new Map<string, unknown>([
+/**
+ * Every kind of value a state map holds, as the fast paths of the scans must hand it out. State
+ * maps are the record table's: it freezes what enters them (so the scans need not check).
+ */
+function state(): ReadonlyMap<string, unknown> {
+  return new RecordTable(new Map<string, unknown>([
     ["text", new RawRecord('{"n":1,"tags":["a"]}')],
     ["stored", toStoredRecord({ n: 2, nested: { deep: [1] } })],
     ["parsed", { n: 3, nested: { deep: [2] } }], // replayed, not yet frozen
     ["null", null], // old data may hold a null record
     ["number", 7],
-  ]);
+  ])).records;
 }
 
 function deeplyFrozen(value: unknown): boolean {

@@ -47,6 +47,13 @@ export const adaptiveLogBytesMin = 16 * 1024 * 1024;
 /** A checkpoint is wanted when the log since the snapshot is this many times its size. */
 export const adaptiveLogToSnapshotRatio = 2;
 /**
+ * close() with the default `checkpointOnClose` writes a snapshot only when the log since the
+ * last one is at least this fraction of it and at least closeLogBytesMin: replaying a log that
+ * small at the next open costs less than rewriting the whole snapshot at every close (W8).
+ */
+export const closeLogToSnapshotRatio = 0.25;
+export const closeLogBytesMin = 4 * 1024 * 1024;
+/**
  * An active segment larger than this is sealed (without a snapshot), so that history reads
  * (undo, getHistory, at) decompress and parse a bounded amount to reach any operation.
  */
@@ -322,6 +329,11 @@ export class FileStorage implements Storage {
 
   wantsCheckpoint(): boolean {
     const threshold = Math.max(adaptiveLogBytesMin, adaptiveLogToSnapshotRatio * this.snapshotBytes);
+    return this.logBytesSinceSnapshot >= threshold;
+  }
+
+  wantsCheckpointOnClose(): boolean {
+    const threshold = Math.max(closeLogBytesMin, closeLogToSnapshotRatio * this.snapshotBytes);
     return this.logBytesSinceSnapshot >= threshold;
   }
 
