@@ -23,7 +23,7 @@ function snapshotFile(dir: string): string {
 
 async function writeStore(dir: string, docs: Map<string, Doc>): Promise<void> {
   const store = new Store<Doc>();
-  await store.open(dir);
+  await store.open(dir, { checkpointOnClose: true }); // The snapshot these tests read.
   const entries = [...docs];
   for (let i = 0; i < entries.length; i += 2000) {
     await store.batch(() => {
