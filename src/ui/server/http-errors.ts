@@ -87,3 +87,12 @@ export function storeCall<R>(what: string, use: () => R): R {
     throw asHttpError(error, what);
   }
 }
+
+/** storeCall for a store call that returns a promise: a rejection is mapped as a throw is. */
+export async function storeCallAsync<R>(what: string, use: () => Promise<R>): Promise<R> {
+  try {
+    return await use();
+  } catch (error) {
+    throw asHttpError(error, what);
+  }
+}
