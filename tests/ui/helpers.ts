@@ -107,6 +107,8 @@ export function call(ui: Pick<UiProcess, "port" | "token">, path: string, option
   if (!options.noToken && headers["x-opslog-token"] === undefined) headers["x-opslog-token"] = ui.token;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers["content-type"] = "application/json";
+  // Node sends a DELETE's body unframed unless its length is given.
+  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port: ui.port, path, method: options.method ?? "GET", headers }, (res) => {
       let text = "";
