@@ -32,11 +32,12 @@ function records(ui: UiContext, request: ApiRequest) {
 }
 
 /**
- * The seq of the last operation on `id`: the store's version() where it keeps one (shared
- * storages), else the newest retained history entry; 0 when history of it was pruned.
+ * The seq of the last operation on `id`: the store's version() where it keeps one (a shared
+ * storage's writer), else the newest retained history entry; 0 when history of it was pruned.
  */
 export function versionOf(ui: UiContext, id: string): number {
-  if (ui.backend === "postgres") return ui.store.version(id);
+  // A read-only store on PostgreSQL is no shared writer: it has no version(); history tells.
+  if (ui.backend === "postgres" && ui.write) return ui.store.version(id);
   const history = ui.store.getHistory(id);
   return history.length === 0 ? 0 : (history[history.length - 1] as Operation).seq;
 }
