@@ -116,3 +116,13 @@ describe("opslog ui live", () => {
     await eventually(() => feed.ended() && resumed.ended(), 5000, "streams closed");
   });
 });
+
+describe("opslog ui command line", () => {
+  it("a bad --port is exit 2, a missing directory exit 3, a port in use exit 1", async () => {
+    await expect(startUi(dir, ["--port", "70000"])).rejects.toThrow(/exited \(2\).*--port/s);
+    await expect(startUi(path.join(dir, "missing"))).rejects.toThrow(/exited \(3\).*OPSLOG_NOT_FOUND/s);
+    const first = await startUi(dir);
+    await expect(startUi(dir, ["--port", String(first.port)])).rejects.toThrow(/exited \(1\).*cannot listen/s);
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+  });
+});

@@ -10,7 +10,7 @@ import type { UiContext } from "../../ui/server/router.js";
 import { routes } from "../../ui/server/routes.js";
 import type { Command } from "../command.js";
 import { OpslogError, Store, type AnyStore, type IndexDeclarations } from "../engine.js";
-import { exitCodes, usageError } from "../errors.js";
+import { CliError, exitCodes, usageError } from "../errors.js";
 import { isServerLocation, requireStoreDirectory, shownLocation } from "../open-store.js";
 import { parseIndexes } from "../query.js";
 
@@ -65,6 +65,16 @@ function openBrowser(url: string): void {
   }
 }
 
+/** The server started; a port in use (or not ours to take) is a clear error, exit 1. */
+async function listening(port: number, options: Omit<Parameters<typeof startUiServer>[0], "port">) {
+  try {
+    return await startUiServer({ port, ...options });
+  } catch (error) {
+    const why = (error as Error).message;
+    throw new CliError("OPSLOG_IO", `cannot listen on 127.0.0.1:${port}: ${why}`, exitCodes.failed);
+  }
+}
+
 function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -116,8 +126,7 @@ export const uiCommand: Command = {
       // The Records view opens first: its list is ready before the URL is printed.
       idLists.ids({});
       const stopped = stopSignal();
-      server = await startUiServer({
-        port,
+      server = await listening(port, {
         routes,
         context: (closing): UiContext => ({
           store,
