@@ -120,12 +120,13 @@ export const uiCommand: Command = {
     const write = options.flag("write");
     const indexPaths = options.strings("index");
     const store = await openStore(location, write, parseIndexes(indexPaths));
+    // From here on a signal closes the store (and releases the lock), even during the start.
+    const stopped = stopSignal();
     let server: UiServer | undefined;
     try {
       const idLists = new IdLists(store);
       // The Records view opens first: its list is ready before the URL is printed.
       idLists.ids({});
-      const stopped = stopSignal();
       server = await listening(port, {
         routes,
         context: (closing): UiContext => ({
