@@ -32,6 +32,7 @@ const commandNames = [
   "import",
   "undo",
   "redo",
+  "ui",
 ];
 let dir: string;
 

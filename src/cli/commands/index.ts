@@ -9,6 +9,7 @@ import { infoCommand } from "./info.js";
 import { logCommand } from "./log.js";
 import { lsCommand } from "./ls.js";
 import { repairCommand } from "./repair.js";
+import { uiCommand } from "./ui.js";
 import { redoCommand, undoCommand } from "./undo.js";
 import { verifyCommand } from "./verify.js";
 
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   importCommand,
   undoCommand,
   redoCommand,
+  uiCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
