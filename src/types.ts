@@ -47,7 +47,7 @@ export interface StoreOptions<T = unknown> {
   checkpointOnClose?: boolean;
   /**
    * After open, parse the records a snapshot left as JSON text in idle slices of the event loop
-   * (at most 2 ms each, behind pending I/O), so that a long-running process reads at the speed
+   * (about 2 ms each, behind pending I/O), so that a long-running process reads at the speed
    * of parsed records. Default true. `false` keeps unread records as text: the least memory (a
    * parsed record takes about 1.5–2× its text), each parsed on its first read.
    */

@@ -19,6 +19,7 @@ export class RecordTable {
   private readonly listeners = new Set<RecordChangeListener>();
   /** Where warm() goes on: an iterator of the map (it stays valid while the map changes). */
   private warming: Iterator<[string, unknown]> | undefined;
+  private replacedListener: (() => void) | undefined;
   /** Pending changes of a writer on a shared log, over the confirmed records (overlay.ts). */
   private readonly overlay: Overlay;
 
@@ -108,26 +109,42 @@ export class RecordTable {
     this.warming = undefined; // Warm-up starts again over the new records.
     for (const [id, value] of next) this.map.set(id, asStoredEntry(value));
     assert(this.map.size === next.size, "a replaced table holds exactly the new records");
+    this.replacedListener?.();
     if (this.listeners.size === 0) return;
     for (const [id, value] of before) if (!next.has(id)) this.report(id, value, undefined);
     for (const [id, value] of next) if (before.get(id) !== value) this.report(id, before.get(id), value);
   }
 
   /**
-   * Parses up to `count` records still held as text (model/raw-record.ts), going on from where
-   * the last call stopped, so that reads of them cost a map lookup (engine/warm-up.ts). Returns
-   * false once every record was visited. The state does not change: nothing is reported.
+   * Parses records still held as text (model/raw-record.ts), going on from where the last call
+   * stopped, until `maxRecords` were visited or `maxChars` of text parsed, so that reads of them
+   * cost a map lookup (engine/warm-up.ts). Returns false once every record was visited. A record
+   * whose text does not parse stays text: its reader gets the error, not the warm-up. The state
+   * does not change: nothing is reported.
    */
-  warm(count: number): boolean {
-    assert(count > 0, "warm() parses at least one record");
+  warm(maxRecords: number, maxChars: number): boolean {
+    assert(maxRecords > 0, "warm() visits at least one record");
+    assert(maxChars > 0, "warm() parses at least one character");
     this.warming ??= this.map.entries();
-    for (let i = 0; i < count; i++) {
+    let chars = 0;
+    for (let i = 0; i < maxRecords && chars < maxChars; i++) {
       const next = this.warming.next();
       if (next.done === true) return false;
       const [id, value] = next.value;
-      if (value instanceof RawRecord) recordAt(this.map, id, value);
+      if (!(value instanceof RawRecord)) continue;
+      chars += value.json.length;
+      try {
+        recordAt(this.map, id, value);
+      } catch {
+        // Left as it is: a read of the record reports it (the same error, every time).
+      }
     }
     return true;
+  }
+
+  /** Calls `listener` after every replace() (warm-up starts again over the new records). */
+  onReplaced(listener: () => void): void {
+    this.replacedListener = listener;
   }
 
   /** An independent table with the same records and no listeners (time travel). */

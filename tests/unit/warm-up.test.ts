@@ -25,13 +25,13 @@ describe("RecordTable.warm", () => {
     const texts = ['{"b":1,"a":[1,{"z":null}]}', '{"__proto__":{"x":1}}', '"a string"', "{}", '{"n":-0.5}'];
     const map = new Map<string, unknown>(texts.map((text, i) => [`k${i}`, new RawRecord(text)]));
     const table = new RecordTable(map);
-    expect(table.warm(2)).toBe(true);
+    expect(table.warm(2, Infinity)).toBe(true);
     expect(rawCount(table.records)).toBe(3);
     // A set and a delete between steps; the iterator goes on over the changed map.
     table.apply(setOp("k3", { replaced: true }, table.records.get("k3")));
     table.apply({ seq: ++seq, ts: "t", op: "delete", id: "k4", prev: null });
     table.apply(setOp("k9", { added: 1 }, undefined));
-    while (table.warm(1));
+    while (table.warm(1, Infinity));
     expect(rawCount(table.records)).toBe(1); // "a string" is a primitive: kept as its text.
     expect([...table.records.keys()]).toEqual(["k0", "k1", "k2", "k3", "k9"]);
     const shown = [...table.records.values()].map((v) => (v instanceof RawRecord ? v.json : JSON.stringify(v)));
@@ -44,9 +44,9 @@ describe("RecordTable.warm", () => {
 
   it("starts over after the table's records are replaced (a follower starting over)", () => {
     const table = new RecordTable(new Map<string, unknown>([["a", new RawRecord('{"a":1}')]]));
-    expect(table.warm(5)).toBe(false);
+    expect(table.warm(5, Infinity)).toBe(false);
     table.replace(new Map<string, unknown>([["b", new RawRecord('{"b":2}')], ["c", new RawRecord("[3]")]]));
-    expect(table.warm(5)).toBe(false);
+    expect(table.warm(5, Infinity)).toBe(false);
     expect(rawCount(table.records)).toBe(0);
   });
 });
