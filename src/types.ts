@@ -40,7 +40,7 @@ export interface StoreOptions<T = unknown> {
   /**
    * Checkpoint when the store is closed. `true`: always (when anything is new); `false`: never.
    * Default: when the log since the last checkpoint is large enough that replaying it at the next
-   * open costs more than writing a snapshot now (directories: a quarter of the snapshot's size
+   * open costs more than writing a snapshot now (directories: 15 % of the snapshot's size
    * and at least 4 MiB; other storages: always), so that closing after a few writes to a large
    * store does not rewrite the whole snapshot.
    */

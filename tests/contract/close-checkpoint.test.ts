@@ -6,7 +6,7 @@ import { tempDir } from "../helpers/temp-dir.js";
 
 /*
  * close() with the default checkpointOnClose (issue 14, W8): a snapshot is rewritten only when
- * the log since the last one is large enough to slow the next open (a quarter of the snapshot
+ * the log since the last one is large enough to slow the next open (15 % of the snapshot
  * and 4 MiB); `true` keeps the original's "always", `false` "never". Whatever close() chose,
  * the next open reads the same records, to the byte of their JSON text.
  */
@@ -68,7 +68,7 @@ describe("checkpoint at close", () => {
     expect(await reopenedTexts(dir)).toBe(expected);
   });
 
-  it("by default, a log since the snapshot past a quarter of it and 4 MiB is checkpointed", async () => {
+  it("by default, a log since the snapshot past 15 % of it and 4 MiB is checkpointed", async () => {
     const dir = await seeded(100, 100);
     const store = new Store<Doc>();
     await store.open(dir, { checkpointThreshold: 0 }); // Only close() may checkpoint.
