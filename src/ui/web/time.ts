@@ -20,9 +20,11 @@ interface AtAnswer extends Page {
 
 const shown = 100;
 
-function IdList({ title, ids }: { title: string; ids: string[] }) {
+function IdList({ title, ids, truncated }: { title: string; ids: string[]; truncated: boolean }) {
+  // The server lists at most 1,000 ids of each kind; a full list was cut.
+  const more = truncated && ids.length >= 1000 ? "+" : "";
   return html`<div class=${`changes c-${title}`}>
-    <h4>${title} (${ids.length})</h4>
+    <h4>${title} (${ids.length.toLocaleString("en")}${more})</h4>
     <ul>${ids.slice(0, 200).map((id) => html`<li><a href=${`#/record/${encodeURIComponent(id)}`}>${id}</a></li>`)}</ul>
     ${ids.length > 200 && html`<p class="muted">… and ${ids.length - 200} more</p>`}
   </div>`;
@@ -85,9 +87,9 @@ export function TimeView() {
         </tbody></table>
         <div class="since">
           <h3>Changed between then and now${data.changes.truncated ? " (first 1,000 of each)" : ""}</h3>
-          <${IdList} title="added" ids=${data.changes.added} />
-          <${IdList} title="removed" ids=${data.changes.removed} />
-          <${IdList} title="changed" ids=${data.changes.changed} />
+          <${IdList} title="added" ids=${data.changes.added} truncated=${data.changes.truncated} />
+          <${IdList} title="removed" ids=${data.changes.removed} truncated=${data.changes.truncated} />
+          <${IdList} title="changed" ids=${data.changes.changed} truncated=${data.changes.truncated} />
         </div>
       </div>
     </div>`}
