@@ -3,7 +3,7 @@
 // ship as the files below, with their licences. The page's CSP (`default-src 'self'`) blocks
 // inline scripts, and an import map is one, so bare imports ("preact", "htm", ...) are rewritten
 // here to relative paths in the compiled page and in the vendored files.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -62,4 +62,9 @@ for (const file of readdirSync(out)) {
   pages++;
 }
 if (pages === 0) throw new Error("dist/ui/web/ has no compiled page: run tsc -p tsconfig.ui.json first");
+// index.html preloads every module; a name there that is not built would be a silent 404.
+const html = readFileSync(path.join(out, "index.html"), "utf8");
+for (const [, href] of html.matchAll(/<(?:link|script)[^>]*(?:href|src)="([^":]+)"/g)) {
+  if (!existsSync(path.join(out, href))) throw new Error(`index.html names ${href}, which is not in dist/ui/web/`);
+}
 console.log(`copy-ui-assets: ${pages} page modules, ${vendored.length} vendored files → dist/ui/web/`);

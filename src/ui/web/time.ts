@@ -78,7 +78,7 @@ export function TimeView() {
     <${ErrorBox} error=${at.error} />
     ${data &&
     html`<div class="at">
-      <p class="point">The store at <b>seq ${data.point.seq}</b>${data.point.ts ? ` (${data.point.ts})` : ""}:
+      <p class="point">The store at <b>seq ${data.point.seq}</b>${data.point.ts ? ` (${data.point.ts})` : ""}:${" "}
         <span class="at-total">${data.total.toLocaleString("en")} records</span>${data.total > shown ? `, the first ${shown} shown` : ""}.</p>
       <div class="panes">
         <table class="at-items"><thead><tr><th>id</th><th>value then</th></tr></thead><tbody>
