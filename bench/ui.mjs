@@ -43,9 +43,10 @@ const timing = await page.evaluate(() => {
 });
 
 /** Scrolls `rows` rows in `frames` animation frames; returns the frame times (ms). */
-const scroll = (rows, frames) => page.evaluate(async ([rows, frames]) => {
+const scroll = (rows, frames) => page.evaluate(async ([rows, frames, total]) => {
   const scroller = document.querySelector(".scroller");
-  const rowHeight = 28;
+  // 28 px a row, but fewer past the spacer's cap (records.ts layout()): a row is then less.
+  const rowHeight = Math.min(28, (scroller.scrollHeight - scroller.clientHeight) / (total - scroller.clientHeight / 28));
   const step = (rows * rowHeight) / frames;
   const times = [];
   let last = await new Promise((resolve) => requestAnimationFrame(resolve));
@@ -57,7 +58,7 @@ const scroll = (rows, frames) => page.evaluate(async ([rows, frames]) => {
   }
   const rendered = document.querySelectorAll(".row").length;
   return { times, rendered };
-}, [rows, frames]);
+}, [rows, frames, n]);
 const stats = ({ times, rendered }) => {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];

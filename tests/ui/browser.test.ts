@@ -52,6 +52,9 @@ async function open(hash: string, target: UiProcess = ui): Promise<Page> {
   return page;
 }
 
+/** expect.poll waits 1 s by default; a loaded machine needs longer for a store.at(). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
+
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -76,7 +79,7 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
 
   it("Records: a virtual table, id search, filter, a row opens its JSON", async () => {
     const page = await open("#/records");
-    await expect.poll(() => page.locator(".count").textContent()).toBe(`${(recordCount - 1).toLocaleString("en")} records`);
+    await poll(() => page.locator(".count").textContent()).toBe(`${(recordCount - 1).toLocaleString("en")} records`);
     await page.locator(".row .cell-id", { hasText: id(0) }).waitFor();
     // Virtualised: a few dozen rows in the DOM, however many records.
     const rendered = await page.locator(".row").count();
@@ -91,17 +94,17 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
 
     await page.fill("input[name=id]", "user-0004");
     await page.click("button[type=submit]");
-    await expect.poll(() => page.locator(".count").textContent()).toBe("10 records");
+    await poll(() => page.locator(".count").textContent()).toBe("10 records");
     await page.fill("input[name=id]", "");
     await page.fill("input[name=filter]", "plan.tier=4");
     await page.click("button[type=submit]");
-    await expect.poll(() => page.locator(".count").textContent()).toBe("600 records");
+    await poll(() => page.locator(".count").textContent()).toBe("600 records");
     await page.fill("input[name=filter]", '{"status": "active", "plan.tier": 2}');
     await page.click("button[type=submit]");
-    await expect.poll(() => page.locator(".count").textContent()).toBe("201 records");
+    await poll(() => page.locator(".count").textContent()).toBe("201 records");
     await page.locator(".row .cell-id", { hasText: id(1) }).click();
     await page.waitForURL(/#\/record\/user-00001$/);
-    await expect.poll(() => page.locator("pre.json").textContent()).toContain('"name": "Ann"');
+    await poll(() => page.locator("pre.json").textContent()).toContain('"name": "Ann"');
     await page.close();
   });
 
@@ -130,18 +133,18 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
     // The seed's first batch is seqs 1…3000: at() takes a batch whole, so seq 0 it is.
     await page.fill("input.seq", "0");
     await page.locator("input.seq").dispatchEvent("change");
-    await expect.poll(() => page.locator(".at .point b").textContent()).toBe("seq 0");
+    await poll(() => page.locator(".at .point b").textContent()).toBe("seq 0");
     expect(await page.locator(".at-total").textContent()).toBe("0 records");
     expect(await page.locator(".c-added h4").textContent()).toBe("added (1,000+)"); // the server lists 1,000 of the 2,999
     expect(await page.locator(".c-changed h4").textContent()).toBe("changed (0)");
     await page.fill("input.seq", String(recordCount));
     await page.locator("input.seq").dispatchEvent("change");
-    await expect.poll(() => page.locator(".at .point b").textContent()).toBe(`seq ${recordCount}`);
+    await poll(() => page.locator(".at .point b").textContent()).toBe(`seq ${recordCount}`);
     expect(await page.locator(".c-changed li").allTextContents()).toEqual([id(1), id(2)]);
     expect(await page.locator(".c-removed li").allTextContents()).toEqual([id(3)]);
     // The slider moves the point too.
     await page.locator("input.slider").fill(String(recordCount + 2));
-    await expect.poll(() => page.locator(".at .point b").textContent()).toBe(`seq ${recordCount + 2}`);
+    await poll(() => page.locator(".at .point b").textContent()).toBe(`seq ${recordCount + 2}`);
     await shot(page, "time");
     await page.close();
   });
@@ -156,14 +159,14 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
     const ended = new Promise<number | null>((resolve) => writer.on("close", resolve));
     await page.locator(".tail .cell-id", { hasText: "live-24" }).waitFor({ timeout: 30_000 });
     expect(await ended).toBe(0);
-    await expect.poll(() => page.locator(".live-count").getAttribute("data-live")).toBe("25");
+    await poll(() => page.locator(".live-count").getAttribute("data-live")).toBe("25");
     expect(await page.locator(".tail tr[data-seq]").first().locator(".cell-id").textContent()).toBe("live-24");
     // The chart's last minute holds them: uPlot's legend shows the series.
     expect(await page.locator(".u-legend").textContent()).toContain("ops/s");
     await shot(page, "activity");
     // The Records view of the same page follows too (the header's seq, the count).
     await page.goto(`${ui.url}#/records`);
-    await expect.poll(() => page.locator(".count").textContent()).toBe(`${(recordCount - 1 + 25).toLocaleString("en")} records`);
+    await poll(() => page.locator(".count").textContent()).toBe(`${(recordCount - 1 + 25).toLocaleString("en")} records`);
     await page.close();
   });
 
@@ -180,17 +183,17 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
 
   it("bad requests show an error, never a blank page", async () => {
     const page = await open("#/record/no-such-record");
-    await expect.poll(() => page.locator(".error").first().textContent()).toContain("not_found (HTTP 404)");
+    await poll(() => page.locator(".error").first().textContent()).toContain("not_found (HTTP 404)");
     expect(await page.locator(".timeline-empty, .muted").first().textContent()).toContain("no operation");
     await page.goto(`${ui.url}#/nowhere`);
-    await expect.poll(() => page.locator(".error").first().textContent()).toContain("no view");
+    await poll(() => page.locator(".error").first().textContent()).toContain("no view");
     await page.goto(`${ui.url}#/records`);
     await page.fill("input[name=filter]", "{not json");
     await page.click("button[type=submit]");
-    await expect.poll(() => page.locator(".error").first().textContent()).toContain("bad_request (HTTP 400)");
+    await poll(() => page.locator(".error").first().textContent()).toContain("bad_request (HTTP 400)");
     await shot(page, "error");
     await page.goto(`${ui.url.replace(/token=[^&]+/, "token=wrong")}#/records`);
-    await expect.poll(() => page.locator(".error").first().textContent()).toContain("unauthorized (HTTP 401)");
+    await poll(() => page.locator(".error").first().textContent()).toContain("unauthorized (HTTP 401)");
     await page.close();
   });
 
@@ -217,20 +220,20 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
         void dialog.accept();
       });
       await page.click("button.save");
-      await expect.poll(() => page.locator("pre.json").textContent()).toContain("edited in the page");
+      await poll(() => page.locator("pre.json").textContent()).toContain("edited in the page");
       expect(asked).toEqual(['Write record "a"?']);
       page.once("dialog", (dialog) => void dialog.accept());
       await page.click("button.delete");
-      await expect.poll(() => page.locator(".error").first().textContent()).toContain("not_found");
+      await poll(() => page.locator(".error").first().textContent()).toContain("not_found");
       page.once("dialog", (dialog) => void dialog.accept());
       await page.click("button.undo");
-      await expect.poll(() => page.locator(".said").textContent()).toBe("undo done");
-      await expect.poll(() => page.locator("pre.json").textContent()).toContain("edited in the page");
+      await poll(() => page.locator(".said").textContent()).toBe("undo done");
+      await poll(() => page.locator("pre.json").textContent()).toContain("edited in the page");
       await page.locator(".mark.undo").waitFor();
       await shot(page, "write");
       page.once("dialog", (dialog) => void dialog.accept());
       await page.click("button.redo");
-      await expect.poll(() => page.locator(".error").first().textContent()).toContain("not_found");
+      await poll(() => page.locator(".error").first().textContent()).toContain("not_found");
       await page.close();
     } finally {
       await writable.stop();

@@ -62,6 +62,21 @@ function useRows(q: Query, generation: number) {
   return { total, error, need, row };
 }
 
+/**
+ * Browsers cap an element's height (Chromium near 33.5 million px, Firefox near 17.9 million),
+ * and 1,000,000 rows of 28 px is 28 million. Past spacerMax the spacer stays spacerMax tall and
+ * the scroll position maps to a row proportionally; below it, row i is simply at i * rowHeight.
+ */
+export const spacerMax = 15_000_000;
+
+export function layout(total: number, view: { top: number; height: number }) {
+  const full = total * rowHeight;
+  if (full <= spacerMax) return { height: full, topRow: view.top / rowHeight };
+  const range = Math.max(1, spacerMax - view.height);
+  const rows = Math.max(0, total - view.height / rowHeight);
+  return { height: spacerMax, topRow: (Math.min(view.top, range) / range) * rows };
+}
+
 export function RecordsView() {
   const [q, setQ] = useState<Query>({ id: "", filter: "" });
   const [draft, setDraft] = useState<Query>(q);
@@ -90,15 +105,16 @@ export function RecordsView() {
   }, []);
 
   const total = rows.total ?? 0;
-  const first = Math.max(0, Math.floor(view.top / rowHeight) - overscan);
-  const last = Math.min(Math.max(total, 1) - 1, Math.ceil((view.top + view.height) / rowHeight) + overscan);
+  const { height, topRow } = layout(total, view);
+  const first = Math.max(0, Math.floor(topRow) - overscan);
+  const last = Math.min(Math.max(total, 1) - 1, Math.ceil(topRow + view.height / rowHeight) + overscan);
   // Every render: need() asks only for pages neither held nor on their way.
   useEffect(() => rows.need(first, last));
 
   const visible = [];
   for (let index = first; index <= last && index < total; index++) {
     const item = rows.row(index);
-    visible.push(html`<div class="row" key=${index} style=${`top:${index * rowHeight}px`}
+    visible.push(html`<div class="row" key=${index} style=${`top:${view.top + (index - topRow) * rowHeight}px`}
         data-index=${index} onClick=${() => item && go(`#/record/${encodeURIComponent(item.id)}`)}>
       <span class="cell-n">${index + 1}</span>
       <span class="cell-id">${item ? item.id : "…"}</span>
@@ -130,7 +146,7 @@ export function RecordsView() {
         const element = e.currentTarget as HTMLDivElement;
         setView({ top: element.scrollTop, height: element.clientHeight });
       }}>
-      <div class="spacer" style=${`height:${total * rowHeight}px`}>${visible}</div>
+      <div class="spacer" style=${`height:${height}px`}>${visible}</div>
     </div>
   </section>`;
 }
