@@ -64,7 +64,10 @@ async function shot(page: Page, name: string): Promise<void> {
 describe.skipIf(!present)("opslog ui page in Chromium", () => {
   beforeAll(async () => {
     requireBuiltUi();
-    if (!fs.existsSync(path.join(root, "dist/ui/web/app.js"))) throw new Error("dist/ui/web/ is missing: npm run build");
+    const built = path.join(root, "dist/ui/web/app.js");
+    if (!fs.existsSync(built)) throw new Error("dist/ui/web/ is missing: npm run build");
+    const sources = fs.readdirSync(path.join(root, "src/ui/web")).map((f) => fs.statSync(path.join(root, "src/ui/web", f)).mtimeMs);
+    if (Math.max(...sources) > fs.statSync(built).mtimeMs) throw new Error("dist/ui/web/ is older than src/ui/web/: npm run build");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "opslog-ui-web-"));
     await seed(dir);
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
@@ -153,6 +156,9 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
     const page = await open("#/activity");
     await page.locator(".chart canvas").waitFor();
     await page.locator(".tail tr[data-seq]").first().waitFor();
+    // A Records view open meanwhile follows too: its count moves without a reload.
+    const records = await open("#/records");
+    await poll(() => records.locator(".count").textContent()).toBe(`${(recordCount - 1).toLocaleString("en")} records`);
     const writer = spawn(process.execPath, [path.join(root, "tests/ui/writer.mjs"), dir, "25", "live-"], {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -163,10 +169,13 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
     expect(await page.locator(".tail tr[data-seq]").first().locator(".cell-id").textContent()).toBe("live-24");
     // The chart's last minute holds them: uPlot's legend shows the series.
     expect(await page.locator(".u-legend").textContent()).toContain("ops/s");
+    await page.selectOption("select.span", "0");
+    await page.locator(".chart canvas").waitFor();
+    expect(await page.locator(".chart canvas").count()).toBe(1);
     await shot(page, "activity");
-    // The Records view of the same page follows too (the header's seq, the count).
-    await page.goto(`${ui.url}#/records`);
-    await poll(() => page.locator(".count").textContent()).toBe(`${(recordCount - 1 + 25).toLocaleString("en")} records`);
+    await poll(() => records.locator(".count").textContent()).toBe(`${(recordCount - 1 + 25).toLocaleString("en")} records`);
+    expect(await records.locator(".seq-now").textContent()).toBe(await page.locator(".tail tr[data-seq]").first().getAttribute("data-seq"));
+    await records.close();
     await page.close();
   });
 
@@ -192,6 +201,11 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
     await page.click("button[type=submit]");
     await poll(() => page.locator(".error").first().textContent()).toContain("bad_request (HTTP 400)");
     await shot(page, "error");
+    await page.goto(`${ui.url}#/time`);
+    await page.locator(".at .point").waitFor();
+    await page.fill("input.seq", "99999999");
+    await page.locator("input.seq").dispatchEvent("change");
+    await poll(() => page.locator(".error").first().textContent()).toContain("bad_request (HTTP 400)");
     await page.goto(`${ui.url.replace(/token=[^&]+/, "token=wrong")}#/records`);
     await poll(() => page.locator(".error").first().textContent()).toContain("unauthorized (HTTP 401)");
     await page.close();

@@ -1,5 +1,5 @@
 /**
- * Activity: operations per second over the last minutes (uPlot), and a live tail of new
+ * Activity: operations per second over a recent window (uPlot), and a live tail of new
  * operations. Both start from the API and then follow the server-sent events, which carry
  * the operations of a writer in another process too.
  */
@@ -8,88 +8,100 @@ import uPlot from "uplot";
 import { api, onOp, opMs, type Op } from "./api.js";
 import { ErrorBox, go, html, preview } from "./ui.js";
 
-const bucketMs = 1000;
-const windowMs = 10 * 60 * 1000;
 const tailMax = 100;
+/** The chart's windows; at most 2,000 buckets each (the server's limit). */
+const spans = [
+  { label: "1 minute", windowMs: 60_000, bucketMs: 1000 },
+  { label: "10 minutes", windowMs: 600_000, bucketMs: 1000 },
+  { label: "1 hour", windowMs: 3_600_000, bucketMs: 5000 },
+] as const;
+type Span = (typeof spans)[number];
 
-function chartData(counts: Map<number, number>, now: number): uPlot.AlignedData {
-  const end = Math.floor(now / bucketMs) * bucketMs;
+function chartData(counts: Map<number, number>, span: Span, now: number): uPlot.AlignedData {
+  const end = Math.floor(now / span.bucketMs) * span.bucketMs;
   const xs: number[] = [];
   const ys: number[] = [];
-  for (let t = end - windowMs + bucketMs; t <= end; t += bucketMs) {
+  for (let t = end - span.windowMs + span.bucketMs; t <= end; t += span.bucketMs) {
     xs.push(t / 1000);
-    ys.push(counts.get(t) ?? 0);
+    ys.push((counts.get(t) ?? 0) / (span.bucketMs / 1000));
   }
   return [xs, ys];
 }
 
-function useChart(counts: Map<number, number>, ready: boolean) {
+/** The chart of one span: its buckets from /api/activity, then counted from live ops. */
+function useChart(span: Span, setError: (error: unknown) => void) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!ready || box.current === null) return;
     const element = box.current;
-    const plot = new uPlot(
-      {
-        width: Math.max(300, element.clientWidth),
-        height: 260,
-        series: [{}, { label: "ops/s", stroke: "#2f6fdf", fill: "rgba(47,111,223,0.15)", width: 1.5 }],
-        axes: [{}, { label: "ops/s" }],
-        scales: { x: { time: true } },
-        legend: { show: true },
-      },
-      chartData(counts, Date.now()),
-      element,
-    );
-    // Redraw every second so that the window slides even when nothing happens.
-    const timer = setInterval(() => plot.setData(chartData(counts, Date.now())), 1000);
-    return () => {
-      clearInterval(timer);
-      plot.destroy();
+    if (element === null) return;
+    const counts = new Map<number, number>();
+    let plot: uPlot | undefined;
+    let closed = false;
+    const count = (op: Op) => {
+      const bucket = Math.floor(opMs(op.ts) / span.bucketMs) * span.bucketMs;
+      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
     };
-  }, [ready]);
+    const off = onOp(count);
+    // Bucket starts aligned to whole buckets, as the live counts are.
+    const to = Math.ceil(Date.now() / span.bucketMs) * span.bucketMs;
+    const query = `from=${to - span.windowMs}&to=${to}&bucketMs=${span.bucketMs}`;
+    api<{ buckets: [number, number][] }>(`/api/activity?${query}`).then((activity) => {
+      if (closed) return;
+      for (const [start, n] of activity.buckets) counts.set(start, (counts.get(start) ?? 0) + n);
+      plot = new uPlot(
+        {
+          width: Math.max(300, element.clientWidth),
+          height: 260,
+          series: [{}, { label: "ops/s", stroke: "#2f6fdf", fill: "rgba(47,111,223,0.15)", width: 1.5 }],
+          axes: [{}, { label: "ops/s" }],
+          scales: { x: { time: true } },
+        },
+        chartData(counts, span, Date.now()),
+        element,
+      );
+    }, setError);
+    // Redraw every second so that the window slides even when nothing happens.
+    const timer = setInterval(() => plot?.setData(chartData(counts, span, Date.now())), 1000);
+    return () => {
+      closed = true;
+      off();
+      clearInterval(timer);
+      plot?.destroy();
+    };
+  }, [span]);
   return box;
 }
 
-export function ActivityView() {
-  const counts = useRef(new Map<number, number>()).current;
+function useTail(setError: (error: unknown) => void) {
   const [tail, setTail] = useState<Op[]>([]);
   const [live, setLive] = useState(0);
-  const [ready, setReady] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
-    let seen = 0;
-    // Ops that arrive while the first answers are on their way are kept, not lost.
+    // Ops that arrive while the first answer is on its way are kept, not lost.
     const off = onOp((op) => {
-      const bucket = Math.floor(opMs(op.ts) / bucketMs) * bucketMs;
-      if (op.seq > seen) counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
       setLive((n) => n + 1);
       setTail((old) => [op, ...old.filter((o) => o.seq !== op.seq)].slice(0, tailMax));
     });
-    // Bucket starts aligned to whole seconds, as the live counts are.
-    const to = Math.ceil(Date.now() / bucketMs) * bucketMs;
-    const from = to - windowMs;
-    Promise.all([
-      api<{ buckets: [number, number][] }>(`/api/activity?from=${from}&to=${to}&bucketMs=${bucketMs}`),
-      api<{ ops: Op[] }>(`/api/ops?limit=${tailMax}`),
-    ]).then(
-      ([activity, ops]) => {
-        seen = ops.ops[0]?.seq ?? 0;
-        for (const [start, count] of activity.buckets) counts.set(start, (counts.get(start) ?? 0) + count);
-        setTail((old) => {
-          const newer = old.filter((o) => o.seq > seen);
-          return [...newer, ...ops.ops].slice(0, tailMax);
-        });
-        setReady(true);
-      },
-      (failure: unknown) => setError(failure),
-    );
+    api<{ ops: Op[] }>(`/api/ops?limit=${tailMax}`).then((answer) => {
+      const newest = answer.ops[0]?.seq ?? 0;
+      setTail((old) => [...old.filter((o) => o.seq > newest), ...answer.ops].slice(0, tailMax));
+    }, setError);
     return off;
   }, []);
-  const box = useChart(counts, ready);
+  return { tail, live };
+}
+
+export function ActivityView() {
+  const [error, setError] = useState<unknown>(undefined);
+  const [span, setSpan] = useState<Span>(spans[1]);
+  const box = useChart(span, setError);
+  const { tail, live } = useTail(setError);
   return html`<section class="activity">
     <${ErrorBox} error=${error} />
-    <h3>Operations per second, last 10 minutes</h3>
-    <div class="chart" ref=${box}></div>
+    <div class="toolbar"><h3>Operations per second, last</h3>
+      <select class="span" onChange=${(e: Event) => setSpan(spans[Number((e.target as HTMLSelectElement).value)] ?? spans[1])}>
+        ${spans.map((s, i) => html`<option value=${i} selected=${s === span}>${s.label}</option>`)}
+      </select></div>
+    <div class="chart" key=${span.label} ref=${box}></div>
     <h3>Live tail <span class="muted live-count" data-live=${live}>(${live} received live)</span></h3>
     <table class="tail"><thead><tr><th>seq</th><th>time</th><th>op</th><th>id</th><th>meta</th><th>value</th></tr></thead>
       <tbody>${tail.map(

@@ -22,29 +22,36 @@ function pagePath(q: Query, page: number): string {
   return `/api/records${query({ offset: page * pageSize, limit: pageSize, id: q.id, where, filter })}`;
 }
 
-/** Pages of rows for one query; a new query or a store change starts a new cache. */
+/**
+ * Pages of rows for one query. A new query starts a new cache; a store change (generation)
+ * keeps the rows shown but refetches each page once it is in sight, so that a writer's
+ * progress never blanks the table.
+ */
 function useRows(q: Query, generation: number) {
-  const pages = useRef(new Map<number, Page["items"]>());
-  const pending = useRef(new Set<number>());
+  const pages = useRef(new Map<number, { generation: number; items: Page["items"] }>());
+  const pending = useRef(new Map<number, number>());
   const [total, setTotal] = useState<number | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [, setVersion] = useState(0);
   const key = useRef("");
-  const nowKey = `${q.id}\n${q.filter}\n${generation}`;
+  const nowKey = `${q.id}\n${q.filter}`;
   if (key.current !== nowKey) {
     key.current = nowKey;
     pages.current = new Map();
-    pending.current = new Set();
+    pending.current = new Map();
   }
   const need = (first: number, last: number) => {
     for (let page = Math.floor(first / pageSize); page <= Math.floor(last / pageSize); page++) {
-      if (pages.current.has(page) || pending.current.has(page)) continue;
-      pending.current.add(page);
+      if (pages.current.get(page)?.generation === generation) continue;
+      if (pending.current.get(page) === generation) continue;
+      pending.current.set(page, generation);
       const asked = key.current;
       api<Page>(pagePath(q, page)).then(
         (answer) => {
           if (asked !== key.current) return;
-          pages.current.set(page, answer.items);
+          // An older answer arriving late must not replace a newer one.
+          if ((pages.current.get(page)?.generation ?? -1) > generation) return;
+          pages.current.set(page, { generation, items: answer.items });
           setTotal(answer.total);
           setError(undefined);
           setVersion((v) => v + 1);
@@ -58,7 +65,7 @@ function useRows(q: Query, generation: number) {
       );
     }
   };
-  const row = (index: number) => pages.current.get(Math.floor(index / pageSize))?.[index % pageSize];
+  const row = (index: number) => pages.current.get(Math.floor(index / pageSize))?.items[index % pageSize];
   return { total, error, need, row };
 }
 
