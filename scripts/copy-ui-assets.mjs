@@ -3,7 +3,8 @@
 // ship as the files below, with their licences. The page's CSP (`default-src 'self'`) blocks
 // inline scripts, and an import map is one, so bare imports ("preact", "htm", ...) are rewritten
 // here to relative paths in the compiled page and in the vendored files.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,7 +53,8 @@ for (const [name, file, target] of vendored) {
   }
 }
 for (const file of readdirSync(source)) {
-  if (file.endsWith(".html") || file.endsWith(".css")) copyFileSync(path.join(source, file), path.join(out, file));
+  if (!file.endsWith(".html") && !file.endsWith(".css")) continue;
+  copyFileSync(path.join(source, file), path.join(out, file));
 }
 let pages = 0;
 for (const file of readdirSync(out)) {
@@ -61,10 +63,14 @@ for (const file of readdirSync(out)) {
   writeFileSync(full, rewriteImports(readFileSync(full, "utf8"), "./vendor/"));
   pages++;
 }
-if (pages === 0) throw new Error("dist/ui/web/ has no compiled page: run tsc -p tsconfig.ui.json first");
+if (pages === 0) {
+  throw new Error("dist/ui/web/ has no compiled page: run tsc -p tsconfig.ui.json first");
+}
 // index.html preloads every module; a name there that is not built would be a silent 404.
 const html = readFileSync(path.join(out, "index.html"), "utf8");
 for (const [, href] of html.matchAll(/<(?:link|script)[^>]*(?:href|src)="([^":]+)"/g)) {
-  if (!existsSync(path.join(out, href))) throw new Error(`index.html names ${href}, which is not in dist/ui/web/`);
+  if (!existsSync(path.join(out, href))) {
+    throw new Error(`index.html names ${href}, which is not in dist/ui/web/`);
+  }
 }
-console.log(`copy-ui-assets: ${pages} page modules, ${vendored.length} vendored files → dist/ui/web/`);
+console.log(`copy-ui-assets: ${pages} page modules, ${vendored.length} vendored files`);

@@ -52,7 +52,10 @@ function useChart(span: Span, setError: (error: unknown) => void) {
         {
           width: Math.max(300, element.clientWidth),
           height: 260,
-          series: [{}, { label: "ops/s", stroke: "#2f6fdf", fill: "rgba(47,111,223,0.15)", width: 1.5 }],
+          series: [
+            {},
+            { label: "ops/s", stroke: "#2f6fdf", fill: "rgba(47,111,223,0.15)", width: 1.5 },
+          ],
           axes: [{}, { label: "ops/s" }],
           scales: { x: { time: true } },
         },
@@ -90,6 +93,16 @@ function useTail(setError: (error: unknown) => void) {
   return { tail, live };
 }
 
+const columns = ["seq", "time", "op", "id", "meta", "value"];
+
+function TailRow({ op }: { op: Op }) {
+  const mark = op.undo !== undefined ? " (undo)" : op.redo !== undefined ? " (redo)" : "";
+  return html`<tr data-seq=${op.seq} onClick=${() => go(`#/record/${encodeURIComponent(op.id)}`)}>
+    <td>${op.seq}</td><td>${op.ts}</td><td class=${`k-${op.op}`}>${op.op}${mark}</td>
+    <td class="cell-id">${op.id}</td><td>${op.meta ? preview(op.meta, 60) : ""}</td>
+    <td class="cell-value">${op.op === "set" ? preview(op.data, 80) : ""}</td></tr>`;
+}
+
 export function ActivityView() {
   const [error, setError] = useState<unknown>(undefined);
   const [span, setSpan] = useState<Span>(spans[1]);
@@ -98,18 +111,16 @@ export function ActivityView() {
   return html`<section class="activity">
     <${ErrorBox} error=${error} />
     <div class="toolbar"><h3>Operations per second, last</h3>
-      <select class="span" onChange=${(e: Event) => setSpan(spans[Number((e.target as HTMLSelectElement).value)] ?? spans[1])}>
+      <select class="span" onChange=${(e: Event) =>
+        setSpan(spans[Number((e.target as HTMLSelectElement).value)] ?? spans[1])}>
         ${spans.map((s, i) => html`<option value=${i} selected=${s === span}>${s.label}</option>`)}
       </select></div>
     <div class="chart" key=${span.label} ref=${box}></div>
-    <h3>Live tail <span class="muted live-count" data-live=${live}>(${live} received live)</span></h3>
-    <table class="tail"><thead><tr><th>seq</th><th>time</th><th>op</th><th>id</th><th>meta</th><th>value</th></tr></thead>
-      <tbody>${tail.map(
-        (op) => html`<tr key=${op.seq} data-seq=${op.seq} onClick=${() => go(`#/record/${encodeURIComponent(op.id)}`)}>
-          <td>${op.seq}</td><td>${op.ts}</td><td class=${`k-${op.op}`}>${op.op}${op.undo !== undefined ? " (undo)" : ""}${op.redo !== undefined ? " (redo)" : ""}</td>
-          <td class="cell-id">${op.id}</td><td>${op.meta ? preview(op.meta, 60) : ""}</td>
-          <td class="cell-value">${op.op === "set" ? preview(op.data, 80) : ""}</td></tr>`,
-      )}</tbody>
+    <h3>Live tail
+      <span class="muted live-count" data-live=${live}>(${live} received live)</span></h3>
+    <table class="tail">
+      <thead><tr>${columns.map((t) => html`<th>${t}</th>`)}</tr></thead>
+      <tbody>${tail.map((op) => html`<${TailRow} key=${op.seq} op=${op} />`)}</tbody>
     </table>
   </section>`;
 }

@@ -20,7 +20,12 @@ interface ErrorBody {
   error?: { code?: string; message?: string; opslogCode?: string };
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export interface Request {
+  method?: string;
+  body?: unknown;
+}
+
+export async function api<T>(path: string, init: Request = {}): Promise<T> {
   const headers: Record<string, string> = { "X-Opslog-Token": token };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   let answer: Response;

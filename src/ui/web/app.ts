@@ -48,9 +48,11 @@ function WriteButtons({ changed }: { changed: () => void }) {
   const [error, setError] = useState<unknown>(undefined);
   const [said, setSaid] = useState("");
   const act = async (what: "undo" | "redo") => {
-    if (!window.confirm(`${what === "undo" ? "Undo the last operation" : "Redo the last undone operation"}?`)) return;
+    const question = what === "undo" ? "Undo the last operation?" : "Redo the last undo?";
+    if (!window.confirm(question)) return;
     try {
-      const answer = await api<{ done: boolean }>(`/api/${what}`, { method: "POST", body: { confirm: true } });
+      const body = { confirm: true };
+      const answer = await api<{ done: boolean }>(`/api/${what}`, { method: "POST", body });
       setError(undefined);
       setSaid(answer.done ? `${what} done` : `nothing to ${what}`);
       changed();
@@ -65,14 +67,24 @@ function WriteButtons({ changed }: { changed: () => void }) {
   </span>`;
 }
 
-function View({ hash, info, generation }: { hash: string; info: Info | undefined; generation: number }) {
+interface ViewProps {
+  hash: string;
+  info: Info | undefined;
+  generation: number;
+}
+
+function View({ hash, info, generation }: ViewProps) {
   const { view, id } = route(hash);
   if (view === "records") return html`<${RecordsView} />`;
-  if (view === "record" && id !== undefined) return html`<${RecordView} key=${`${id}@${generation}`} id=${id} info=${info} />`;
+  if (view === "record" && id !== undefined) {
+    // A write from the header (undo, redo) gives the record view a new key: it loads again.
+    return html`<${RecordView} key=${`${id}@${generation}`} id=${id} info=${info} />`;
+  }
   if (view === "time") return html`<${TimeView} />`;
   if (view === "activity") return html`<${ActivityView} />`;
   if (view === "health") return html`<${HealthView} />`;
-  return html`<div class="error" role="alert"><b>not_found</b>: no view ${JSON.stringify(hash)}</div>`;
+  return html`<div class="error" role="alert">
+    <b>not_found</b>: no view ${JSON.stringify(hash)}</div>`;
 }
 
 function App() {
@@ -87,14 +99,19 @@ function App() {
       <h1>opslog ui</h1>
       ${data &&
       html`<span class="target"><code>${data.target}</code> · ${data.backend} ·
-        seq <b class="seq-now">${seq ?? data.seq}</b> · ${data.write ? "read-write" : "read-only"}</span>`}
+        seq <b class="seq-now">${seq ?? data.seq}</b> ·${" "}
+        ${data.write ? "read-write" : "read-only"}</span>`}
       <nav>${tabs.map(
-        ([name, label]) => html`<a href=${`#/${name}`} class=${current === name ? "tab active" : "tab"}>${label}</a>`,
+        ([name, label]) =>
+          html`<a href=${`#/${name}`} class=${current === name ? "tab active" : "tab"}>
+            ${label}</a>`,
       )}</nav>
       ${data?.write && html`<${WriteButtons} changed=${() => setGeneration((g) => g + 1)} />`}
     </header>
     <main>
-      ${token === "" && html`<div class="error" role="alert"><b>unauthorized</b>: the URL has no ?token=; use the URL opslog ui printed</div>`}
+      ${token === "" &&
+      html`<div class="error" role="alert">
+        <b>unauthorized</b>: the URL has no ?token=; use the URL opslog ui printed</div>`}
       <${ErrorBox} error=${info.error} />
       <${View} hash=${hash} info=${data} generation=${generation} />
     </main>`;

@@ -27,7 +27,9 @@ function DiffTable({ diff }: { diff: Diff[] }) {
   </tbody></table>`;
 }
 
-function OpEntry({ op }: { op: Op & { diff: Diff[] } }) {
+type OpWithDiff = Op & { diff: Diff[] };
+
+function OpEntry({ op }: { op: OpWithDiff }) {
   const marks = [];
   if (op.undo !== undefined) marks.push(html`<span class="mark undo">undo of #${op.undo}</span>`);
   if (op.redo !== undefined) marks.push(html`<span class="mark redo">redo of #${op.redo}</span>`);
@@ -40,7 +42,8 @@ function OpEntry({ op }: { op: Op & { diff: Diff[] } }) {
       <time>${op.ts}</time> ${marks}
     </div>
     ${meta.length > 0 &&
-    html`<div class="meta">${meta.map(([k, v]) => html`<span><b>${k}</b>: ${preview(v, 80)}</span> `)}</div>`}
+    html`<div class="meta">
+      ${meta.map(([k, v]) => html`<span><b>${k}</b>: ${preview(v, 80)}</span> `)}</div>`}
     <${DiffTable} diff=${op.diff} />
   </li>`;
 }
@@ -65,7 +68,8 @@ function Editor({ id, value, done }: { id: string; value: unknown; done: () => v
     }
   };
   return html`<div class="editor">
-    <textarea rows="12" onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}>${text}</textarea>
+    <textarea rows="12"
+      onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}>${text}</textarea>
     <div><button class="save" onClick=${save}>Save</button></div>
     <${ErrorBox} error=${error} />
   </div>`;
@@ -73,7 +77,7 @@ function Editor({ id, value, done }: { id: string; value: unknown; done: () => v
 
 export function RecordView({ id, info }: { id: string; info: Info | undefined }) {
   const record = useLoad(() => api<RecordAnswer>(recordPath(id)), [id]);
-  const history = useLoad(() => api<{ ops: (Op & { diff: Diff[] })[] }>(`${recordPath(id)}/history`), [id]);
+  const history = useLoad(() => api<{ ops: OpWithDiff[] }>(`${recordPath(id)}/history`), [id]);
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const reload = () => {
@@ -101,11 +105,15 @@ export function RecordView({ id, info }: { id: string; info: Info | undefined })
         html` <button class="edit" onClick=${() => setEditing(!editing)}>Edit</button>
           <button class="delete" onClick=${remove}>Delete</button>`}
       </div>
-      ${editing ? html`<${Editor} id=${id} value=${record.data.value} done=${reload} />` : html`<${JsonView} value=${record.data.value} />`}
+      ${editing
+        ? html`<${Editor} id=${id} value=${record.data.value} done=${reload} />`
+        : html`<${JsonView} value=${record.data.value} />`}
     </div>`}
     <h3>Timeline</h3>
     <${ErrorBox} error=${history.error} />
-    ${history.data && ops.length === 0 && html`<p class="muted">no operation on this id in the retained history</p>`}
+    ${history.data &&
+    ops.length === 0 &&
+    html`<p class="muted">no operation on this id in the retained history</p>`}
     <ol class="timeline">${ops.map((op) => html`<${OpEntry} key=${op.seq} op=${op} />`)}</ol>
     <p><button class="link" onClick=${() => go("#/records")}>back to the records</button></p>
   </section>`;

@@ -19,7 +19,8 @@ interface Query {
 function pagePath(q: Query, page: number): string {
   const where = q.filter.trim().startsWith("{") ? q.filter.trim() : undefined;
   const filter = where === undefined ? q.filter.trim() : undefined;
-  return `/api/records${query({ offset: page * pageSize, limit: pageSize, id: q.id, where, filter })}`;
+  const params = { offset: page * pageSize, limit: pageSize, id: q.id, where, filter };
+  return `/api/records${query(params)}`;
 }
 
 /**
@@ -65,7 +66,8 @@ function useRows(q: Query, generation: number) {
       );
     }
   };
-  const row = (index: number) => pages.current.get(Math.floor(index / pageSize))?.items[index % pageSize];
+  const row = (index: number) =>
+    pages.current.get(Math.floor(index / pageSize))?.items[index % pageSize];
   return { total, error, need, row };
 }
 
@@ -114,14 +116,16 @@ export function RecordsView() {
   const total = rows.total ?? 0;
   const { height, topRow } = layout(total, view);
   const first = Math.max(0, Math.floor(topRow) - overscan);
-  const last = Math.min(Math.max(total, 1) - 1, Math.ceil(topRow + view.height / rowHeight) + overscan);
+  const inSight = Math.ceil(topRow + view.height / rowHeight);
+  const last = Math.min(Math.max(total, 1) - 1, inSight + overscan);
   // Every render: need() asks only for pages neither held nor on their way.
   useEffect(() => rows.need(first, last));
 
   const visible = [];
   for (let index = first; index <= last && index < total; index++) {
     const item = rows.row(index);
-    visible.push(html`<div class="row" key=${index} style=${`top:${view.top + (index - topRow) * rowHeight}px`}
+    const top = view.top + (index - topRow) * rowHeight;
+    visible.push(html`<div class="row" key=${index} style=${`top:${top}px`}
         data-index=${index} onClick=${() => item && go(`#/record/${encodeURIComponent(item.id)}`)}>
       <span class="cell-n">${index + 1}</span>
       <span class="cell-id">${item ? item.id : "…"}</span>
@@ -140,10 +144,13 @@ export function RecordsView() {
         onInput=${(e: Event) => setDraft({ ...draft, id: (e.target as HTMLInputElement).value })} />
       <input name="filter" class="wide" placeholder='filter: field=value or {"find": "filter"}'
         value=${draft.filter}
-        onInput=${(e: Event) => setDraft({ ...draft, filter: (e.target as HTMLInputElement).value })} />
+        onInput=${(e: Event) =>
+          setDraft({ ...draft, filter: (e.target as HTMLInputElement).value })} />
       <button type="submit">Search</button>
       <span class="count" data-total=${rows.total ?? ""}>
-        ${rows.total === undefined ? "loading…" : `${rows.total.toLocaleString("en")} records`}</span>
+        ${rows.total === undefined
+          ? "loading…"
+          : `${rows.total.toLocaleString("en")} records`}</span>
     </form>
     <${ErrorBox} error=${rows.error} />
     <div class="table-head"><span class="cell-n">#</span><span class="cell-id">id</span>

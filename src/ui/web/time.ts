@@ -20,12 +20,16 @@ interface AtAnswer extends Page {
 
 const shown = 100;
 
+function RecordLink({ id }: { id: string }) {
+  return html`<a href=${`#/record/${encodeURIComponent(id)}`}>${id}</a>`;
+}
+
 function IdList({ title, ids, truncated }: { title: string; ids: string[]; truncated: boolean }) {
   // The server lists at most 1,000 ids of each kind; a full list was cut.
   const more = truncated && ids.length >= 1000 ? "+" : "";
   return html`<div class=${`changes c-${title}`}>
     <h4>${title} (${ids.length.toLocaleString("en")}${more})</h4>
-    <ul>${ids.slice(0, 200).map((id) => html`<li><a href=${`#/record/${encodeURIComponent(id)}`}>${id}</a></li>`)}</ul>
+    <ul>${ids.slice(0, 200).map((id) => html`<li><${RecordLink} id=${id} /></li>`)}</ul>
     ${ids.length > 200 && html`<p class="muted">… and ${ids.length - 200} more</p>`}
   </div>`;
 }
@@ -49,10 +53,10 @@ export function TimeView() {
     const timer = setTimeout(() => setPoint({ seq: draft }), 200);
     return () => clearTimeout(timer);
   }, [draft]);
-  const at = useLoad(
-    () => (point === undefined ? Promise.resolve(undefined) : api<AtAnswer>(`/api/at${query({ ...point, limit: shown })}`)),
-    [point?.seq, point?.time],
-  );
+  const at = useLoad(() => {
+    if (point === undefined) return Promise.resolve(undefined);
+    return api<AtAnswer>(`/api/at${query({ ...point, limit: shown })}`);
+  }, [point?.seq, point?.time]);
   const r = range.data;
   const min = r ? Math.max(0, (r.firstSeq ?? r.lastSeq) - 1) : 0;
   const data = at.data;
@@ -60,7 +64,8 @@ export function TimeView() {
     <${ErrorBox} error=${range.error} />
     ${r &&
     html`<form class="toolbar" onSubmit=${(e: Event) => e.preventDefault()}>
-      <label>seq <input type="range" class="slider" min=${min} max=${r.lastSeq} value=${draft ?? min}
+      <label>seq <input type="range" class="slider" min=${min} max=${r.lastSeq}
+        value=${draft ?? min}
         onInput=${(e: Event) => setDraft(Number((e.target as HTMLInputElement).value))} /></label>
       <input type="number" class="seq" min=${min} max=${r.lastSeq} value=${draft ?? ""}
         onChange=${(e: Event) => {
@@ -78,18 +83,22 @@ export function TimeView() {
     <${ErrorBox} error=${at.error} />
     ${data &&
     html`<div class="at">
-      <p class="point">The store at <b>seq ${data.point.seq}</b>${data.point.ts ? ` (${data.point.ts})` : ""}:${" "}
-        <span class="at-total">${data.total.toLocaleString("en")} records</span>${data.total > shown ? `, the first ${shown} shown` : ""}.</p>
+      <p class="point">The store at <b>seq ${data.point.seq}</b>
+        ${data.point.ts ? ` (${data.point.ts})` : ""}:${" "}
+        <span class="at-total">${data.total.toLocaleString("en")} records</span>
+        ${data.total > shown ? `, the first ${shown} shown` : ""}.</p>
       <div class="panes">
         <table class="at-items"><thead><tr><th>id</th><th>value then</th></tr></thead><tbody>
-          ${data.items.map((item) => html`<tr><td><a href=${`#/record/${encodeURIComponent(item.id)}`}>${item.id}</a></td>
+          ${data.items.map((item) => html`<tr><td><${RecordLink} id=${item.id} /></td>
             <td class="cell-value">${preview(item.value)}</td></tr>`)}
         </tbody></table>
         <div class="since">
-          <h3>Changed between then and now${data.changes.truncated ? " (first 1,000 of each)" : ""}</h3>
-          <${IdList} title="added" ids=${data.changes.added} truncated=${data.changes.truncated} />
-          <${IdList} title="removed" ids=${data.changes.removed} truncated=${data.changes.truncated} />
-          <${IdList} title="changed" ids=${data.changes.changed} truncated=${data.changes.truncated} />
+          <h3>Changed between then and now
+            ${data.changes.truncated ? " (first 1,000 of each)" : ""}</h3>
+          ${(["added", "removed", "changed"] as const).map(
+            (kind) => html`<${IdList} title=${kind} ids=${data.changes[kind]}
+              truncated=${data.changes.truncated} />`,
+          )}
         </div>
       </div>
     </div>`}

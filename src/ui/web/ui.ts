@@ -10,18 +10,24 @@ export function ErrorBox({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null;
   const code = error instanceof ApiError ? error.code : "error";
   const status = error instanceof ApiError && error.status > 0 ? ` (HTTP ${error.status})` : "";
-  return html`<div class="error" role="alert"><b>${code}${status}</b>: ${(error as Error).message}</div>`;
+  const message = (error as Error).message;
+  return html`<div class="error" role="alert"><b>${code}${status}</b>: ${message}</div>`;
 }
 
 /** JSON text with its keys, strings and numbers told apart by colour; indented, wrapped. */
 export function JsonView({ value }: { value: unknown }) {
   const text = JSON.stringify(value, null, 2) ?? "undefined";
   const parts: unknown[] = [];
-  const token = /("(?:[^"\\]|\\.)*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+  // A string (a key when a colon follows), a literal, or a number.
+  const string = /("(?:[^"\\]|\\.)*")(\s*:)?/.source;
+  const literal = /\b(true|false|null)\b/.source;
+  const number = /(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.source;
+  const token = new RegExp(`${string}|${literal}|${number}`, "g");
   let last = 0;
   for (let match = token.exec(text); match !== null; match = token.exec(text)) {
     parts.push(text.slice(last, match.index));
-    const kind = match[1] !== undefined ? (match[2] !== undefined ? "key" : "str") : match[3] ? "lit" : "num";
+    const word = match[3] !== undefined ? "lit" : "num";
+    const kind = match[1] !== undefined ? (match[2] !== undefined ? "key" : "str") : word;
     parts.push(html`<span class=${`j-${kind}`}>${match[1] ?? match[0]}</span>`);
     if (match[2] !== undefined) parts.push(match[2]);
     last = token.lastIndex;
