@@ -248,6 +248,10 @@ describe.skipIf(!present)("opslog ui page in Chromium", () => {
       page.once("dialog", (dialog) => void dialog.accept());
       await page.click("button.redo");
       await poll(() => page.locator(".error").first().textContent()).toContain("not_found");
+      // The header tells when the change feed is lost (the server ended) instead of going stale.
+      expect(await page.locator(".live").textContent()).toContain("live");
+      await writable.stop();
+      await poll(() => page.locator(".live").textContent()).toContain("reconnecting");
       await page.close();
     } finally {
       await writable.stop();

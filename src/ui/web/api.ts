@@ -106,11 +106,29 @@ type OpListener = (op: Op) => void;
 const listeners = new Set<OpListener>();
 let source: EventSource | undefined;
 
+/** "live" while the event stream is open; EventSource reconnects by itself after a failure. */
+export type LiveState = "connecting" | "live" | "reconnecting";
+const stateListeners = new Set<(state: LiveState) => void>();
+let liveState: LiveState = "connecting";
+
+function setLive(state: LiveState): void {
+  liveState = state;
+  for (const each of stateListeners) each(state);
+}
+
+export function onLiveState(listener: (state: LiveState) => void): () => void {
+  stateListeners.add(listener);
+  listener(liveState);
+  return () => stateListeners.delete(listener);
+}
+
 /** One EventSource for the page; every view that follows the store subscribes here. */
 export function onOp(listener: OpListener): () => void {
   listeners.add(listener);
   if (source === undefined) {
     source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    source.addEventListener("open", () => setLive("live"));
+    source.addEventListener("error", () => setLive("reconnecting"));
     source.addEventListener("op", (event) => {
       const op = JSON.parse((event as MessageEvent<string>).data) as Op;
       for (const each of listeners) each(op);

@@ -6,7 +6,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ActivityView } from "./activity.js";
-import { api, onOp, token, type Info } from "./api.js";
+import { api, onLiveState, onOp, token, type Info, type LiveState } from "./api.js";
 import { HealthView } from "./health.js";
 import { RecordView } from "./record.js";
 import { RecordsView } from "./records.js";
@@ -92,7 +92,9 @@ function App() {
   const info = useLoad(() => api<Info>("/api/info"), []);
   const [seq, setSeq] = useState<number | undefined>(undefined);
   const [generation, setGeneration] = useState(0);
+  const [live, setLive] = useState<LiveState>("connecting");
   useEffect(() => onOp((op) => setSeq(op.seq)), []);
+  useEffect(() => onLiveState(setLive), []);
   const current = route(hash).view;
   const data = info.data;
   return html`<header>
@@ -100,7 +102,9 @@ function App() {
       ${data &&
       html`<span class="target"><code>${data.target}</code> · ${data.backend} ·
         seq <b class="seq-now">${seq ?? data.seq}</b> ·${" "}
-        ${data.write ? "read-write" : "read-only"}</span>`}
+        ${data.write ? "read-write" : "read-only"} ·${" "}
+        <span class=${`live ${live}`} title="the change feed (server-sent events)">
+          ${live}</span></span>`}
       <nav>${tabs.map(
         ([name, label]) =>
           html`<a href=${`#/${name}`} class=${current === name ? "tab active" : "tab"}>
