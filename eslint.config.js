@@ -20,4 +20,9 @@ export default tseslint.config(
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // The page: browser code, compiled by tsconfig.ui.json (DOM types), no console left in.
+    files: ["src/ui/web/**"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );
