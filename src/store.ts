@@ -204,6 +204,11 @@ export class Store<T = Record<string, unknown>> {
     return allRecords(this.open_().records) as T[];
   }
 
+  /** Every id, in the order of entries(), without reading a record (no parse of stored text). */
+  ids(): string[] {
+    return Array.from(this.open_().records.keys());
+  }
+
   entries(): [string, T][] {
     const records = this.open_().records;
     return Array.from(records, ([id, value]) => [id, recordAt(records, id, value)]) as [string, T][];

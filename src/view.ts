@@ -30,6 +30,11 @@ export class StoreView<T> {
     return allRecords(this.state) as T[];
   }
 
+  /** Every id, in the order of entries(), without reading a record. */
+  ids(): string[] {
+    return Array.from(this.state.keys());
+  }
+
   entries(): [string, T][] {
     return Array.from(this.state, ([id, value]) => [id, recordAt(this.state, id, value)]) as [string, T][];
   }

@@ -118,6 +118,7 @@ async function run(steps: Step[]): Promise<void> {
       await store.open(dir, { checkpointOnClose: false });
     }
     expect(new Map(store.entries())).toEqual(model.state);
+    expect(store.ids()).toEqual(store.entries().map(([id]) => id));
     const seq = store.stats().seq;
     for (let k = lastSeq + 1; k < seq; k++) states.set(k, before); // Inside a batch: before it.
     states.set(seq, model.state);
@@ -154,6 +155,7 @@ async function checkHistory(
     if (seq % 3 !== 0 && seq !== states.size - 1) continue; // A sample keeps the run fast.
     const view = await store.at(seq);
     expect(new Map(view.entries()), `at(${seq})`).toEqual(state);
+    expect(view.ids()).toEqual(view.entries().map(([id]) => id));
   }
   for (const id of new Set(ops.map((op) => op.id))) {
     expect(store.getHistory(id)).toEqual(ops.filter((op) => op.id === id));

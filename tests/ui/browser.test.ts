@@ -2,7 +2,7 @@
  * The page of `opslog ui` in a real headless Chromium (Debian's chromium, driven by
  * playwright-core), against the real `opslog ui` process: every view, a live update from a
  * writer in another process, bad requests, and the --write confirmation flow. Each view's test
- * writes its screenshot to docs/ui/<view>.png (docs/UI.md shows them).
+ * takes a screenshot, written to docs/ui/<view>.png with OPSLOG_UI_SCREENSHOTS=1 (docs/UI.md).
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -55,9 +55,13 @@ async function open(hash: string, target: UiProcess = ui): Promise<Page> {
 /** expect.poll waits 1 s by default; a loaded machine needs longer for a store.at(). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
 
+/** docs/ui/ is written only when asked (OPSLOG_UI_SCREENSHOTS=1): a test run leaves the tree clean. */
+const writeShots = process.env["OPSLOG_UI_SCREENSHOTS"] === "1";
+
 async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  if (writeShots) fs.mkdirSync(shots, { recursive: true });
+  const image = await page.screenshot(writeShots ? { path: path.join(shots, `${name}.png`) } : {});
+  expect(image.length).toBeGreaterThan(1000); // A rendered page, not an empty image.
   expect((page as Page & { errors: string[] }).errors).toEqual([]);
 }
 

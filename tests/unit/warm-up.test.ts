@@ -154,3 +154,24 @@ describe("warm-up in a store", () => {
     });
   });
 });
+
+describe("ids()", () => {
+  it("lists every id in entries() order without parsing a record held as text", async () => {
+    const dir = tempDir();
+    const writer = new Store<{ i: number }>();
+    await writer.open(dir, { checkpointOnClose: true });
+    await writer.batch(() => {
+      for (const id of ["b", "__proto__", "a", "é", ""]) writer.set(id === "" ? "z" : id, { i: 1 });
+    });
+    await writer.delete("a");
+    await writer.close();
+    const store = new Store<{ i: number }>();
+    await store.open(dir, { warmUp: false });
+    const table = (store as unknown as { engine: { table: RecordTable } }).engine.table;
+    expect(store.ids()).toEqual(["b", "__proto__", "é", "z"]);
+    expect(rawCount(table.records)).toBe(4); // Nothing was parsed.
+    expect(store.ids()).toEqual(store.entries().map(([id]) => id));
+    await store.close();
+    expect(() => store.ids()).toThrow(expect.objectContaining({ code: "OPSLOG_CLOSED" }) as Error);
+  });
+});
