@@ -9,7 +9,8 @@ import { Store } from "../../src/index.js";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const binary = path.join(root, "dist/cli/main.js");
 
-function newestSourceMs(dir: string): number {
+/** The newest modification time of any file under `dir` (a stale-build check). */
+export function newestSourceMs(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);

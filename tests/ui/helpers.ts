@@ -3,22 +3,12 @@
  * (node:http, so that tests can set any Host header or raw path), read its event stream.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { binary, newestSourceMs, root } from "../cli/helpers.js";
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const binary = path.join(root, "dist/cli/main.js");
-
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSourceMs(full) : statSync(full).mtimeMs);
-  }
-  return newest;
-}
+export { binary, root };
 
 /** Fails loudly rather than test a stale build (`npx tsc -p tsconfig.build.json`). */
 export function requireBuiltUi(): void {
