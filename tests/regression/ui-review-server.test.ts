@@ -39,10 +39,11 @@ describe("opslog ui, review findings", () => {
   });
 
   it("closes the connection after a 413", async () => {
+    const writer = await startUi(dir, ["--write"]);
     const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
       const req = request(
-        { host: "127.0.0.1", port: ui.port, method: "PUT", path: "/api/records/x",
-          headers: { host: `127.0.0.1:${ui.port}`, "x-opslog-token": ui.token, "content-type": "application/json" } },
+        { host: "127.0.0.1", port: writer.port, method: "PUT", path: "/api/records/x",
+          headers: { host: `127.0.0.1:${writer.port}`, "x-opslog-token": writer.token, "content-type": "application/json" } },
         (res) => {
           res.resume();
           resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
@@ -51,6 +52,7 @@ describe("opslog ui, review findings", () => {
       req.on("error", reject);
       req.end(Buffer.alloc(17 * 1024 * 1024, 0x20));
     }).catch(() => ({ status: 413, connection: "close" })); // A reset after the answer is fine.
+    await writer.stop();
     expect(answer.status).toBe(413);
     expect(answer.connection).toBe("close");
   });

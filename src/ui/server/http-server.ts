@@ -4,6 +4,7 @@
  * (docs/UI.md, "Security"; docs/UI-API.md). A request that fails gets a JSON error; nothing a
  * request does can stop the server.
  */
+import { setMaxListeners } from "node:events";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -66,6 +67,8 @@ function sendError(res: ServerResponse, error: HttpError, allow?: string): void 
     return;
   }
   if (allow !== undefined) res.setHeader("Allow", allow);
+  // A body refused unread leaves its rest on the socket: the connection cannot be reused.
+  if (error.status === 413) res.setHeader("Connection", "close");
   sendJson(res, error.status, error.body());
 }
 
@@ -157,13 +160,16 @@ function listen(server: Server, port: number): Promise<number> {
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const closing = new AbortController();
+  // Every live stream listens to it (sse.ts): any number of pages, not a leak.
+  setMaxListeners(0, closing.signal);
   const tokenText = newToken();
   const server = createServer();
   const port = await listen(server, options.port);
   const state = {
     ui: options.context(closing.signal),
     token: Buffer.from(tokenText, "utf8"),
-    hosts: new Set([`${host}:${port}`, `localhost:${port}`]),
+    // On port 80 browsers send the Host without its port.
+    hosts: new Set([`${host}:${port}`, `localhost:${port}`, ...(port === 80 ? [host, "localhost"] : [])]),
   };
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res, options, state).catch((error: unknown) => sendError(res, asHttpError(error)));

@@ -6,7 +6,8 @@
  */
 import { inspect, verify } from "../../cli/engine.js";
 import { storeCallAsync } from "./http-errors.js";
-import type { Route, UiContext } from "./router.js";
+import { integer } from "./params.js";
+import type { ApiRequest, Route, UiContext } from "./router.js";
 
 interface Problem {
   file: string;
@@ -40,10 +41,11 @@ function verifyServer(ui: UiContext): VerifyResult {
   return { ok: problems.length === 0, problems, checkedAt: new Date().toISOString(), note };
 }
 
-function verifyCached(ui: UiContext): Promise<VerifyResult> {
+/** `again` (?check=1, the page's "Check again"): read the files now, whatever the cache holds. */
+function verifyCached(ui: UiContext, again: boolean): Promise<VerifyResult> {
   const seq = ui.store.stats().seq;
   const cached = verified.get(ui);
-  if (cached !== undefined && cached.seq === seq) return cached.result;
+  if (!again && cached !== undefined && cached.seq === seq) return cached.result;
   const result = verifyDirectory(ui);
   verified.set(ui, { seq, result });
   result.catch(() => verified.delete(ui));
@@ -59,7 +61,8 @@ async function files(ui: UiContext) {
   return { files: list, lock: info.lock ?? null, totalBytes: info.totalBytes };
 }
 
-async function health(ui: UiContext) {
+async function health(ui: UiContext, request: ApiRequest) {
+  const again = integer(request.query, "check", { min: 0, max: 1, fallback: 0 }) === 1;
   const stats = ui.store.stats();
   const history = {
     firstSeq: stats.historyOps === 0 ? null : stats.seq - stats.historyOps + 1,
@@ -71,7 +74,7 @@ async function health(ui: UiContext) {
   if (ui.backend === "postgres") {
     return { verify: verifyServer(ui), files: [], lock: null, history, records };
   }
-  const [checked, described] = await Promise.all([verifyCached(ui), files(ui)]);
+  const [checked, described] = await Promise.all([verifyCached(ui, again), files(ui)]);
   return { verify: checked, ...described, history, records };
 }
 

@@ -15,11 +15,13 @@ export const pingIntervalMs = 15_000;
 
 function startSeq(ui: UiContext, request: ApiRequest): number {
   const seq = ui.store.stats().seq;
-  const since = integer(request.query, "since", { min: 0, max: Number.MAX_SAFE_INTEGER });
+  // A seq past the store's would skip the operations up to it without a gap event: refused.
+  const since = integer(request.query, "since", { min: 0, max: seq });
   if (since !== undefined) return since;
   const last = request.req.headers["last-event-id"];
   if (typeof last === "string" && last !== "") {
     if (!/^[0-9]{1,15}$/.test(last)) throw badRequest("Last-Event-ID", "must be a seq");
+    if (Number(last) > seq) throw badRequest("Last-Event-ID", `must be at most the store's seq ${seq}`);
     return Number(last);
   }
   return seq;

@@ -1,4 +1,5 @@
 /** Health: the verify result, the store's files and sizes, the lock holder, the history kept. */
+import { useRef } from "preact/hooks";
 import { api } from "./api.js";
 import { ErrorBox, formatBytes, html, useLoad } from "./ui.js";
 
@@ -17,10 +18,15 @@ interface Health {
 }
 
 export function HealthView() {
-  const health = useLoad(() => api<Health>("/api/health"), []);
+  // "Check again" reads every file now (?check=1); the first load may use the server's last check.
+  const again = useRef(false);
+  const health = useLoad(() => api<Health>(again.current ? "/api/health?check=1" : "/api/health"), []);
   const data = health.data;
   return html`<section class="health">
-    <div class="toolbar"><button onClick=${health.reload}>Check again</button></div>
+    <div class="toolbar"><button onClick=${() => {
+      again.current = true;
+      health.reload();
+    }}>Check again</button></div>
     <${ErrorBox} error=${health.error} />
     ${data &&
     html`<div class="cards">

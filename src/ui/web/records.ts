@@ -59,7 +59,8 @@ function useRows(q: Query, generation: number) {
         },
         (failure: unknown) => {
           if (asked !== key.current) return;
-          pending.current.delete(page);
+          // The page stays marked as asked for: it is asked again when the store changes or the
+          // query does, not on every render (which the error's own render would start).
           setError(failure);
           setTotal(0);
         },

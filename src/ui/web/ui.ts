@@ -14,9 +14,14 @@ export function ErrorBox({ error }: { error: unknown }) {
   return html`<div class="error" role="alert"><b>${code}${status}</b>: ${message}</div>`;
 }
 
+const plainTextFrom = 1_000_000;
+
 /** JSON text with its keys, strings and numbers told apart by colour; indented, wrapped. */
 export function JsonView({ value }: { value: unknown }) {
   const text = JSON.stringify(value, null, 2) ?? "undefined";
+  // Past this the colouring costs more than it shows, and a string of millions of characters
+  // overflows the regular expression's stack: plain text then.
+  if (text.length > plainTextFrom) return html`<pre class="json">${text}</pre>`;
   const parts: unknown[] = [];
   // A string (a key when a colon follows), a literal, or a number.
   const string = /("(?:[^"\\]|\\.)*")(\s*:)?/.source;
