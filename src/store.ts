@@ -114,7 +114,7 @@ export class Store<T = Record<string, unknown>> {
     this.schema = options.schema;
     if (tail) this.follower = new Follower(tail, engine);
     if (options.warmUp !== false) {
-      this.warmUp = new WarmUp(engine.table);
+      this.warmUp = new WarmUp(engine.table, undefined, () => engine.lastSeq);
       this.warmUp.start();
     }
     this.phase = "open";

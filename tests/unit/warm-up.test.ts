@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RecordTable } from "../../src/engine/record-table.js";
-import { WarmUp, type Warmable } from "../../src/engine/warm-up.js";
+import { WarmUp, writerBackoffMs, type Warmable } from "../../src/engine/warm-up.js";
 import { Store } from "../../src/index.js";
 import { RawRecord } from "../../src/model/raw-record.js";
 import { toStoredRecord } from "../../src/model/value.js";
@@ -173,5 +173,21 @@ describe("ids()", () => {
     expect(store.ids()).toEqual(store.entries().map(([id]) => id));
     await store.close();
     expect(() => store.ids()).toThrow(expect.objectContaining({ code: "OPSLOG_CLOSED" }) as Error);
+  });
+});
+
+describe("WarmUp beside a writer", () => {
+  it("waits while the writes count moves, and goes on once it stands still", async () => {
+    let calls = 0;
+    let writes = 0;
+    const warmUp = new WarmUp({ warm: () => ++calls < 1000 }, () => performance.now(), () => writes);
+    warmUp.start();
+    for (let i = 0; i < 8; i++) {
+      writes++; // A write between every two looks.
+      await tick(writerBackoffMs / 2);
+    }
+    expect(calls).toBe(0);
+    while (warmUp.running) await tick(5);
+    expect(calls).toBe(1000);
   });
 });
