@@ -3,20 +3,13 @@
 //   npx tsc -p tsconfig.build.json && node bench/ui-records.mjs [records=200000]
 // Figures, not assertions. The store is written once into /tmp/opslog-ui-bench-<n>.
 import { spawn } from "node:child_process";
-import fs from "node:fs";
 import { request } from "node:http";
 import { Store } from "../dist/index.js";
+import { uiBenchStore } from "./lib/ui-store.mjs";
 
 const n = Number(process.argv[2] ?? 200_000);
 const dir = `/tmp/opslog-ui-bench-${n}`;
-if (!fs.existsSync(dir)) {
-  const store = new Store();
-  await store.open(dir);
-  const record = (i) => ({ name: `user-${i}`, email: `user${i}@example.com`, status: i % 3 ? "idle" : "active", score: (i * 7) % 1000, tags: ["alpha", "beta"] });
-  for (let b = 0; b < n; b += 5000) await store.batch(() => { for (let i = b; i < Math.min(n, b + 5000); i++) store.set(`k${i}`, record(i)); });
-  await store.compact();
-  await store.close();
-}
+await uiBenchStore(n, dir);
 
 const started = performance.now();
 const ui = spawn(process.execPath, ["dist/cli/main.js", "ui", dir, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "inherit"] });

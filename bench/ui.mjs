@@ -5,20 +5,12 @@
 // Figures, not assertions. Needs /usr/bin/chromium. The store is written once into
 // /tmp/opslog-ui-page-bench-<n> (the same records as bench/ui-records.mjs).
 import { spawn } from "node:child_process";
-import fs from "node:fs";
 import { chromium } from "playwright-core";
-import { Store } from "../dist/index.js";
+import { uiBenchStore } from "./lib/ui-store.mjs";
 
 const n = Number(process.argv[2] ?? 200_000);
 const dir = `/tmp/opslog-ui-page-bench-${n}`;
-if (!fs.existsSync(dir)) {
-  const store = new Store();
-  await store.open(dir);
-  const record = (i) => ({ name: `user-${i}`, email: `user${i}@example.com`, status: i % 3 ? "idle" : "active", score: (i * 7) % 1000, tags: ["alpha", "beta"] });
-  for (let b = 0; b < n; b += 5000) await store.batch(() => { for (let i = b; i < Math.min(n, b + 5000); i++) store.set(`k${i}`, record(i)); });
-  await store.compact();
-  await store.close();
-}
+await uiBenchStore(n, dir);
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
