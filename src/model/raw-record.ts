@@ -37,7 +37,8 @@ export class RawRecord {
  */
 export function asStoredEntry(value: unknown): unknown {
   // A record set() stored carries its text and is frozen: a symbol load says so (value-text.ts).
-  if (value instanceof RawRecord || (value as { [textKey]?: string } | null)?.[textKey] !== undefined) return value;
+  if (value instanceof RawRecord) return value;
+  if ((value as { [textKey]?: string } | null)?.[textKey] !== undefined) return value;
   return freezeParsed(value);
 }
 
